@@ -1,0 +1,1 @@
+"""components layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""healer layer (see ARCHITECTURE.md)."""

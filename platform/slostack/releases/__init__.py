@@ -1,0 +1,1 @@
+"""releases layer (see ARCHITECTURE.md)."""

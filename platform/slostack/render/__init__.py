@@ -1,0 +1,1 @@
+"""Pure rendering: Spec -> Bundle. No network, no processes, no Pulumi."""
