@@ -29,7 +29,9 @@ class Bundle(Mapping[str, str]):
         ordered = dict(sorted(self.files.items()))
         for path in ordered:
             if path.startswith("/") or ".." in path.split("/") or "\\" in path:
-                raise ValueError(f"bundle paths must be relative POSIX paths inside the bundle (got {path!r})")
+                raise ValueError(
+                    f"bundle paths must be relative POSIX paths inside the bundle (got {path!r})"
+                )
         object.__setattr__(self, "files", ordered)
         object.__setattr__(self, "digest", self.digest_of(ordered))
 
@@ -79,9 +81,14 @@ class Bundle(Mapping[str, str]):
     @classmethod
     def read(cls, directory: str | os.PathLike[str]) -> Bundle:
         root = Path(directory)
-        files = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-                 for p in sorted(root.rglob("*")) if p.is_file()}
+        files = {
+            p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
         return cls(files)
 
     def json_manifest(self) -> str:
-        return json.dumps({"digest": self.digest, "files": self.file_digests()}, indent=2, sort_keys=True) + "\n"
+        return (
+            json.dumps({"digest": self.digest, "files": self.file_digests()}, indent=2, sort_keys=True) + "\n"
+        )

@@ -11,8 +11,15 @@ from pydantic_core import core_schema
 
 __all__ = ["Duration"]
 
-_UNITS_MS = {"y": 365 * 86_400_000, "w": 7 * 86_400_000, "d": 86_400_000, "h": 3_600_000, "m": 60_000,
-             "s": 1000, "ms": 1}
+_UNITS_MS = {
+    "y": 365 * 86_400_000,
+    "w": 7 * 86_400_000,
+    "d": 86_400_000,
+    "h": 3_600_000,
+    "m": 60_000,
+    "s": 1000,
+    "ms": 1,
+}
 _PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
 _WHOLE = re.compile(r"^(?:\d+(?:ms|y|w|d|h|m|s))+$")
 _ORDER = ["y", "w", "d", "h", "m", "s", "ms"]
@@ -80,7 +87,9 @@ class Duration:
         return Duration(round(self.ms * factor))
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         def coerce(value: Any) -> Duration:
             if isinstance(value, Duration):
                 return value

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path as FsPath
 from decimal import Decimal
+from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import ValidationError
 
 from .. import conventions
 from .errors import Problem, SpecError
-from .model import SLO, EventsSLI, Healing, HealingPolicy, LadderStep, LatencySLI, QuerySLI, Service, Spec, Tier
+from .model import (
+    SLO,
+    EventsSLI,
+    Healing,
+    HealingPolicy,
+    LadderStep,
+    LatencySLI,
+    QuerySLI,
+    Service,
+    Spec,
+    Tier,
+)
 from .v1 import API_VERSION, KIND, SpecFileV1
 from .validate import cross_check, problems_from_validation
 from .yaml_source import MAX_FILE_BYTES, Located, parse_yaml
@@ -32,16 +43,22 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     try:
         size = os.path.getsize(file)
         if size > MAX_FILE_BYTES:
-            raise SpecError([Problem(file, 1, 1, "(document)",
-                                     f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")])
+            raise SpecError(
+                [
+                    Problem(
+                        file, 1, 1, "(document)", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+                    )
+                ]
+            )
         raw = FsPath(file).read_bytes()
     except OSError as exc:
         raise SpecError([Problem(file, 0, 0, "(file)", f"cannot read: {exc.strerror or exc}")]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([Problem(file, 1, 1, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) \
-            from None
+        raise SpecError(
+            [Problem(file, 1, 1, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
     return load_spec_text(text, file)
 
 
@@ -53,12 +70,15 @@ def load_spec_text(text: str, file: str = "<spec>") -> Spec:
 def spec_from_data(located: Located) -> Spec:
     data = located.data
     if not isinstance(data, dict):
-        raise SpecError([located.problem((), "a spec must be a mapping with apiVersion, kind, metadata, slos")])
+        raise SpecError(
+            [located.problem((), "a spec must be a mapping with apiVersion, kind, metadata, slos")]
+        )
     version = data.get("apiVersion")
     if version != API_VERSION:
         hint = _FOREIGN.get(str(version))
-        message = (f"this is {hint}" if hint else
-                   f"unsupported apiVersion {version!r}; expected {API_VERSION!r}")
+        message = (
+            f"this is {hint}" if hint else f"unsupported apiVersion {version!r}; expected {API_VERSION!r}"
+        )
         raise SpecError([located.problem(("apiVersion",), message)])
     if data.get("kind") != KIND:
         raise SpecError([located.problem(("kind",), f"must be {KIND!r} (got {data.get('kind')!r})")])
@@ -129,8 +149,12 @@ def _slo(service: str, slo: Any) -> SLO:
 
     def tier(name: str) -> Tier:
         t = getattr(alerting, name)
-        return Tier(enabled=t.enabled, severity=t.severity or name, labels=dict(sorted(t.labels.items())),
-                    annotations=dict(sorted(t.annotations.items())))
+        return Tier(
+            enabled=t.enabled,
+            severity=t.severity or name,
+            labels=dict(sorted(t.labels.items())),
+            annotations=dict(sorted(t.annotations.items())),
+        )
 
     return SLO(
         name=slo.name,
@@ -156,23 +180,29 @@ def _healing(doc: SpecFileV1, service: Service | None) -> Healing:
     for p in h.policies:
         steps = p.actions if p.actions is not None else [_single(p.action)]
         ladder = tuple(
-            LadderStep(action=s.action, step=s.step,
-                       max=(s.max or max(2 * (service.replicas if service else 1), 2)) if s.action == "scale"
-                       else None,
-                       receiver=s.receiver or (h.escalate_to if s.action == "notify" else None))
+            LadderStep(
+                action=s.action,
+                step=s.step,
+                max=(s.max or max(2 * (service.replicas if service else 1), 2))
+                if s.action == "scale"
+                else None,
+                receiver=s.receiver or (h.escalate_to if s.action == "notify" else None),
+            )
             for s in steps
         )
-        policies.append(HealingPolicy(
-            match=dict(sorted(p.match.items())),
-            ladder=ladder,
-            target=p.target or doc.metadata.name,
-            cooldown=p.cooldown,
-            max_attempts=p.max_attempts,
-            attempts_window=p.attempts_window,
-            dry_run=h.dry_run if p.dry_run is None else p.dry_run or h.dry_run,
-            verify_for=p.verify_for or h.verify.window,
-            forbid=tuple(p.forbid),
-        ))
+        policies.append(
+            HealingPolicy(
+                match=dict(sorted(p.match.items())),
+                ladder=ladder,
+                target=p.target or doc.metadata.name,
+                cooldown=p.cooldown,
+                max_attempts=p.max_attempts,
+                attempts_window=p.attempts_window,
+                dry_run=h.dry_run if p.dry_run is None else p.dry_run or h.dry_run,
+                verify_for=p.verify_for or h.verify.window,
+                forbid=tuple(p.forbid),
+            )
+        )
     return Healing(
         enabled=h.enabled,
         dry_run=h.dry_run,
@@ -189,5 +219,3 @@ def _single(action: str | None) -> Any:
     from .v1 import ScaleStep
 
     return ScaleStep(action=action or "notify")
-
-

@@ -15,7 +15,8 @@ METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 def check_slug(value: str) -> str:
     if not SLUG.match(value) or len(value) > 63 or value.endswith("-"):
         raise ValueError(
-            f"must be lowercase letters, digits and '-', start with a letter, at most 63 chars (got {value!r})"
+            "must be lowercase letters, digits and '-', start with a letter, "
+            f"at most 63 characters (got {value!r})"
         )
     return value
 

@@ -58,8 +58,10 @@ def parse_selector(text: str) -> Selector:
     if not name:
         raise ValueError(f"a selector needs a metric name before '{{' (got {text!r})")
     if not METRIC_NAME.match(name):
-        raise ValueError(f"not a plain series selector: {name!r} is not a metric name "
-                         "(write the selector only; slostack adds rate())")
+        raise ValueError(
+            f"not a plain series selector: {name!r} is not a metric name "
+            "(write the selector only; slostack adds rate())"
+        )
     if brace < 0:
         return Selector(name, ())
     if not src.endswith("}"):
@@ -110,7 +112,9 @@ def parse_selector(text: str) -> Selector:
             try:
                 re.compile("".join(value))
             except re.error as exc:
-                raise ValueError(f"bad regular expression for {label!r} in selector {text!r}: {exc}") from None
+                raise ValueError(
+                    f"bad regular expression for {label!r} in selector {text!r}: {exc}"
+                ) from None
         matchers.append(Matcher(label, op, "".join(value)))
         while i < len(body) and body[i] == " ":
             i += 1

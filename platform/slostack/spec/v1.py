@@ -22,7 +22,7 @@ __all__ = ["API_VERSION", "KIND", "SpecFileV1"]
 API_VERSION = "slostack/v1"
 KIND = "ServiceLevels"
 
-_SECRET_HINT = "secrets are taken by file reference only"
+_SECRET_HINT = "secrets are taken by file reference only"  # noqa: S105 - a message
 
 
 class _Strict(BaseModel):
@@ -35,16 +35,15 @@ def _labels(value: dict[str, Any]) -> dict[str, str]:
         check_label_name(key)
         if isinstance(item, (dict, list)) or item is None:
             raise ValueError(f"label {key!r} must have a plain value")
-        out[key] = item if isinstance(item, str) else str(item).lower() if isinstance(item, bool) else str(item)
+        out[key] = (
+            item if isinstance(item, str) else str(item).lower() if isinstance(item, bool) else str(item)
+        )
     return out
-
-
-Labels = Annotated[dict[str, Any], Field(default_factory=dict)]
 
 
 class Metadata(_Strict):
     name: str
-    labels: Labels
+    labels: dict[str, Any] = Field(default_factory=dict)
 
     _name = field_validator("name")(check_slug)
     _labels = field_validator("labels")(_labels)
@@ -88,8 +87,10 @@ class Service(_Strict):
     @classmethod
     def _env(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: (str(v).lower() if isinstance(v, bool) else str(v)) if v is not None else ""
-                    for k, v in value.items()}
+            return {
+                k: (str(v).lower() if isinstance(v, bool) else str(v)) if v is not None else ""
+                for k, v in value.items()
+            }
         return value
 
     @model_validator(mode="after")
@@ -132,8 +133,10 @@ class LatencySLI(_Strict):
             seconds = Decimal(self.threshold.ms) / 1000
             if all(Decimal(b) != seconds for b in self.buckets):
                 shown = ", ".join(str(b) for b in self.buckets)
-                raise ValueError(f"threshold {self.threshold} ({seconds}s) is not a bucket boundary of the "
-                                 f"histogram (buckets: {shown}); a latency SLI needs an exact bucket")
+                raise ValueError(
+                    f"threshold {self.threshold} ({seconds}s) is not a bucket boundary of the "
+                    f"histogram (buckets: {shown}); a latency SLI needs an exact bucket"
+                )
         return self
 
 
@@ -166,7 +169,7 @@ class SLI(_Strict):
 class Tier(_Strict):
     enabled: bool = True
     severity: str | None = None
-    labels: Labels
+    labels: dict[str, Any] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
 
     _labels = field_validator("labels")(_labels)
@@ -174,7 +177,7 @@ class Tier(_Strict):
 
 class SloAlerting(_Strict):
     name: str | None = None
-    labels: Labels
+    labels: dict[str, Any] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     page: Tier = Field(default_factory=Tier)
     ticket: Tier = Field(default_factory=Tier)
@@ -389,7 +392,7 @@ class Deploy(_Strict):
 
 
 class SpecFileV1(_Strict):
-    apiVersion: Literal["slostack/v1"]  # noqa: N815 - the file's own spelling
+    apiVersion: Literal["slostack/v1"]
     kind: Literal["ServiceLevels"]
     metadata: Metadata
     service: Service | None = None

@@ -13,8 +13,18 @@ from .yaml_source import Located, Path
 
 __all__ = ["cross_check", "problems_from_validation"]
 
-RESERVED_ALERT_LABELS = {"slo_id", "slo_service", "slo_name", "slo_severity", "slo_window",
-                         "sloth_id", "sloth_service", "sloth_slo", "sloth_window", "alertname"}
+RESERVED_ALERT_LABELS = {
+    "slo_id",
+    "slo_service",
+    "slo_name",
+    "slo_severity",
+    "slo_window",
+    "sloth_id",
+    "sloth_service",
+    "sloth_slo",
+    "sloth_window",
+    "alertname",
+}
 
 
 def _known_fields() -> list[str]:
@@ -69,22 +79,38 @@ def cross_check(spec: v1.SpecFileV1, located: Located) -> list[Problem]:
     seen_alerts: dict[str, int] = {}
     for i, slo in enumerate(spec.slos):
         if slo.name in seen_slos:
-            out.append(located.problem(("slos", i, "name"),
-                                       f"duplicate SLO name {slo.name!r} (also slos[{seen_slos[slo.name]}])"))
+            out.append(
+                located.problem(
+                    ("slos", i, "name"), f"duplicate SLO name {slo.name!r} (also slos[{seen_slos[slo.name]}])"
+                )
+            )
         seen_slos.setdefault(slo.name, i)
         name = slo.alerting.name
         if name:
             if name in seen_alerts:
-                out.append(located.problem(("slos", i, "alerting", "name"),
-                                           f"alert name {name!r} is already used by slos[{seen_alerts[name]}]"))
+                out.append(
+                    located.problem(
+                        ("slos", i, "alerting", "name"),
+                        f"alert name {name!r} is already used by slos[{seen_alerts[name]}]",
+                    )
+                )
             seen_alerts.setdefault(name, i)
-        for where, labels in (("labels", slo.alerting.labels), ("page", slo.alerting.page.labels),
-                              ("ticket", slo.alerting.ticket.labels)):
-            base: Path = ("slos", i, "alerting", "labels") if where == "labels" else (
-                "slos", i, "alerting", where, "labels")
+        for where, labels in (
+            ("labels", slo.alerting.labels),
+            ("page", slo.alerting.page.labels),
+            ("ticket", slo.alerting.ticket.labels),
+        ):
+            base: Path = (
+                ("slos", i, "alerting", "labels")
+                if where == "labels"
+                else ("slos", i, "alerting", where, "labels")
+            )
             for key in sorted(RESERVED_ALERT_LABELS & set(labels)):
-                out.append(located.problem((*base, key), f"label {key!r} is set by slostack and cannot be "
-                                                         "overridden", key=True))
+                out.append(
+                    located.problem(
+                        (*base, key), f"label {key!r} is set by slostack and cannot be overridden", key=True
+                    )
+                )
     receivers = [r.name for r in spec.alerting.receivers]
     for i, name in enumerate(receivers):
         if name in receivers[:i]:
@@ -92,38 +118,65 @@ def cross_check(spec: v1.SpecFileV1, located: Located) -> list[Problem]:
     for tier in ("page", "ticket"):
         for j, name in enumerate(getattr(spec.alerting.routes, tier)):
             if name not in receivers:
-                out.append(located.problem(("alerting", "routes", tier, j), _unknown_receiver(name, receivers)))
+                out.append(
+                    located.problem(("alerting", "routes", tier, j), _unknown_receiver(name, receivers))
+                )
     healing = spec.healing
     if healing.escalate_to and healing.escalate_to not in receivers:
-        out.append(located.problem(("healing", "escalate_to"), _unknown_receiver(healing.escalate_to, receivers)))
+        out.append(
+            located.problem(("healing", "escalate_to"), _unknown_receiver(healing.escalate_to, receivers))
+        )
     if healing.policies and spec.service is None:
-        out.append(located.problem(("healing", "policies"),
-                                   "healing needs a service to act on; add a `service:` section"))
+        out.append(
+            located.problem(
+                ("healing", "policies"), "healing needs a service to act on; add a `service:` section"
+            )
+        )
     slo_names = set(seen_slos)
     for i, policy in enumerate(healing.policies):
         base = ("healing", "policies", i)
         wanted = policy.match.get("slo_name")
         if wanted is not None and wanted not in slo_names:
-            out.append(located.problem((*base, "match", "slo_name"),
-                                       f"matches no SLO of this spec (SLOs: {', '.join(sorted(slo_names))})"))
+            out.append(
+                located.problem(
+                    (*base, "match", "slo_name"),
+                    f"matches no SLO of this spec (SLOs: {', '.join(sorted(slo_names))})",
+                )
+            )
         severity = policy.match.get("slo_severity")
         if severity is not None and severity not in ("page", "ticket"):
-            out.append(located.problem((*base, "match", "slo_severity"),
-                                       f"must be page or ticket (got {severity!r})"))
+            out.append(
+                located.problem(
+                    (*base, "match", "slo_severity"), f"must be page or ticket (got {severity!r})"
+                )
+            )
         if policy.target is not None and spec.service is not None and policy.target != spec.metadata.name:
-            out.append(located.problem((*base, "target"),
-                                       f"unknown target {policy.target!r}; this spec declares only "
-                                       f"{spec.metadata.name!r}"))
+            out.append(
+                located.problem(
+                    (*base, "target"),
+                    f"unknown target {policy.target!r}; this spec declares only {spec.metadata.name!r}",
+                )
+            )
         for j, step in enumerate(policy.actions or ()):
             if step.receiver and step.receiver not in receivers:
-                out.append(located.problem((*base, "actions", j, "receiver"),
-                                           _unknown_receiver(step.receiver, receivers)))
+                out.append(
+                    located.problem(
+                        (*base, "actions", j, "receiver"), _unknown_receiver(step.receiver, receivers)
+                    )
+                )
             if step.action in policy.forbid:
-                out.append(located.problem((*base, "actions", j, "action"),
-                                           f"{step.action!r} is forbidden by this policy's forbid list"))
+                out.append(
+                    located.problem(
+                        (*base, "actions", j, "action"),
+                        f"{step.action!r} is forbidden by this policy's forbid list",
+                    )
+                )
         if policy.action in policy.forbid:
-            out.append(located.problem((*base, "action"),
-                                       f"{policy.action!r} is forbidden by this policy's forbid list"))
+            out.append(
+                located.problem(
+                    (*base, "action"), f"{policy.action!r} is forbidden by this policy's forbid list"
+                )
+            )
     return out
 
 

@@ -76,20 +76,33 @@ class _Builder:
         for key_node, value_node in node.value:
             where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(Problem(self.located.file, *where, _fmt(path),
-                                             "YAML merge keys (<<) are not supported; write the fields out"))
+                self.problems.append(
+                    Problem(
+                        self.located.file,
+                        *where,
+                        _fmt(path),
+                        "YAML merge keys (<<) are not supported; write the fields out",
+                    )
+                )
                 continue
             key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 if isinstance(key, (int, bool, Decimal)) and isinstance(key_node, yaml.ScalarNode):
                     key = key_node.value  # `200: ...` in a map of labels is meant as the string "200"
                 else:
-                    self.problems.append(Problem(self.located.file, *where, _fmt(path),
-                                                 "mapping keys must be plain strings"))
+                    self.problems.append(
+                        Problem(self.located.file, *where, _fmt(path), "mapping keys must be plain strings")
+                    )
                     continue
             if key in out:
-                self.problems.append(Problem(self.located.file, *where, _fmt((*path, key)),
-                                             "duplicate key (a key may appear only once in a mapping)"))
+                self.problems.append(
+                    Problem(
+                        self.located.file,
+                        *where,
+                        _fmt((*path, key)),
+                        "duplicate key (a key may appear only once in a mapping)",
+                    )
+                )
                 continue
             self.located.keys[(*path, key)] = where
             out[key] = self.build(value_node, (*path, key))
@@ -126,9 +139,18 @@ def parse_yaml(text: str, file: str) -> Located:
     """Parse one YAML document; raise SpecError with positions for anything unusable."""
     located = Located(None, file)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise SpecError([Problem(file, 1, 1, "(document)",
-                                 f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
-                                 "split it into one spec per service")])
+        raise SpecError(
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "(document)",
+                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+                    "split it into one spec per service",
+                )
+            ]
+        )
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -147,15 +169,33 @@ def parse_yaml(text: str, file: str) -> Located:
         raise SpecError([Problem(file, 1, 1, "(document)", "the file is empty; expected a spec document")])
     if len(nodes) > 1:
         second = nodes[1].start_mark
-        raise SpecError([Problem(file, second.line + 1, second.column + 1, "(document)",
-                                 "expected one YAML document, found several (split them into files)")])
+        raise SpecError(
+            [
+                Problem(
+                    file,
+                    second.line + 1,
+                    second.column + 1,
+                    "(document)",
+                    "expected one YAML document, found several (split them into files)",
+                )
+            ]
+        )
     builder = _Builder(located)
     try:
         located.data = builder.build(nodes[0], ())
     except _TooBig:
-        raise SpecError([Problem(file, 1, 1, "(document)",
-                                 f"document expands to more than {MAX_NODES} values "
-                                 "(an alias bomb?); refusing to expand it")]) from None
+        raise SpecError(
+            [
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "(document)",
+                    f"document expands to more than {MAX_NODES} values "
+                    "(an alias bomb?); refusing to expand it",
+                )
+            ]
+        ) from None
     except RecursionError:
         raise SpecError([Problem(file, 1, 1, "(document)", "YAML nesting is too deep")]) from None
     if builder.problems:

@@ -1,0 +1,5 @@
+"""`python -m slostack` is the `slostack` command."""
+
+from .cli import main
+
+main()

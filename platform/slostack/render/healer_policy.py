@@ -1,0 +1,117 @@
+"""`healer/policy.yml`: the spec's `healing` section as the healer reads it, with verification queries.
+
+The healer is a separate process (and image), so it reads this file rather than the spec: the file
+carries everything it needs, already resolved (ladders, dry-run per policy, targets, and per SLO the
+PromQL that tells whether a remedy worked).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from .. import conventions
+from ..spec.model import HealingPolicy, RateLimit, Spec, Verify
+from .options import RenderOptions
+from .windows import burn_plan
+
+__all__ = [
+    "POLICY_PATH",
+    "HealerPolicyFile",
+    "ReceiverRef",
+    "SloCheck",
+    "load_policy_file",
+    "render_healer_policy",
+]
+
+POLICY_PATH = "healer/policy.yml"
+API_VERSION: Literal["slostack/healer-policy/v1"] = "slostack/healer-policy/v1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
+
+
+class SloCheck(_Frozen):
+    """How to tell, from Prometheus, that an SLO has recovered."""
+
+    slo_id: str
+    alert: str
+    verify_query: str  # instant query; one sample, the short-window error ratio
+    recovered_below: Decimal  # the error ratio under which the page alert cannot fire
+    error_budget: Decimal
+
+
+class ReceiverRef(_Frozen):
+    name: str
+    kind: Literal["webhook", "slack", "pagerduty", "email"]
+    url_file: str | None = None  # webhook and slack: the file holding the URL
+
+
+class HealerPolicyFile(_Frozen):
+    apiVersion: Literal["slostack/healer-policy/v1"] = API_VERSION
+    service: str
+    enabled: bool
+    dry_run: bool
+    targets: tuple[str, ...]
+    rate_limit: RateLimit
+    verify: Verify
+    breaker_failures: int
+    escalate_to: str | None
+    policies: tuple[HealingPolicy, ...]
+    slos: dict[str, SloCheck]
+    receivers: dict[str, ReceiverRef]
+
+
+def policy_model(spec: Spec, options: RenderOptions) -> HealerPolicyFile:
+    labels = conventions.SLOTH_LABELS if options.sloth_labels else conventions.SLOSTACK_LABELS
+    slos = {}
+    for slo in spec.slos:
+        plan = burn_plan(slo, spec.scrape_interval)
+        first_page = plan.alerts[0]
+        query = f'{conventions.sli_error_ratio(str(first_page.short))}{{{labels.id}="{slo.slo_id}"}}'
+        slos[slo.name] = SloCheck(
+            slo_id=slo.slo_id,
+            alert=slo.alert_name,
+            verify_query=query,
+            recovered_below=first_page.threshold,
+            error_budget=slo.error_budget,
+        )
+    receivers = {}
+    for r in spec.alerting.receivers:
+        if r.webhook:
+            receivers[r.name] = ReceiverRef(name=r.name, kind="webhook", url_file=r.webhook.url_file)
+        elif r.slack:
+            receivers[r.name] = ReceiverRef(name=r.name, kind="slack", url_file=r.slack.api_url_file)
+        else:
+            receivers[r.name] = ReceiverRef(name=r.name, kind="pagerduty" if r.pagerduty else "email")
+    h = spec.healing
+    return HealerPolicyFile(
+        service=spec.name,
+        enabled=h.enabled,
+        dry_run=h.dry_run,
+        targets=h.targets,
+        rate_limit=h.rate_limit,
+        verify=h.verify,
+        breaker_failures=h.breaker_failures,
+        escalate_to=h.escalate_to,
+        policies=h.policies,
+        slos=slos,
+        receivers=receivers,
+    )
+
+
+def render_healer_policy(spec: Spec, options: RenderOptions) -> dict[str, str]:
+    data = policy_model(spec, options).model_dump(mode="json")
+    header = "# Rendered by slostack from the spec's `healing` section. Do not edit: change the spec.\n"
+    return {POLICY_PATH: header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)}
+
+
+def load_policy_file(path: str | Path) -> HealerPolicyFile:
+    """Read a rendered policy file (the healer's only input besides its token and state)."""
+    data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return HealerPolicyFile.model_validate(data)
