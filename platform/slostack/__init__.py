@@ -9,27 +9,19 @@ Public API (everything else is internal and may change):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+# Import the render package before defining `render` below: importing a submodule binds its name
+# on the parent package, and that must happen first so the public function is what stays bound.
+from .render import pipeline as _pipeline
+from .render.bundle import Bundle
+from .render.options import RenderOptions
 from .spec import Spec, SpecError, load_spec
 
-if TYPE_CHECKING:
-    from .render.bundle import Bundle
-
-__all__ = ["Bundle", "Spec", "SpecError", "load_spec", "render"]
+__all__ = ["Bundle", "RenderOptions", "Spec", "SpecError", "load_spec", "render"]
 __version__ = "0.1.0"
 
 
-def render(spec: Spec, **options: Any) -> Bundle:
+def render(spec: Spec, options: RenderOptions | None = None, **overrides: Any) -> Bundle:
     """Render every artifact of `spec` (pure and deterministic). See `slostack.render.pipeline`."""
-    from .render.pipeline import render as _render
-
-    return _render(spec, **options)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Bundle":
-        from .render.bundle import Bundle
-
-        return Bundle
-    raise AttributeError(name)
+    return _pipeline.render(spec, options, **overrides)

@@ -10,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -180,13 +181,13 @@ def explain(spec_path: SpecArg) -> None:
             (
                 r.slo,
                 r.tier,
-                f"{r.burn_rate}x",
+                f"{_short(r.burn_rate)}x",
                 f"{r.long} / {r.short}",
                 f"{(r.budget_spent * 100).normalize():f}%",
                 f"{human_seconds(r.seconds_to_fire)} (+ up to {human_seconds(r.detection_delay)})"
                 if r.seconds_to_fire is not None
                 else "never",
-                f"{(r.error_ratio_threshold * 100).normalize():f}%",
+                f"{_short(r.error_ratio_threshold * 100)}%",
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -194,6 +195,11 @@ def explain(spec_path: SpecArg) -> None:
         typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     for warning in never_firing(spec):
         typer.echo(f"warning: {warning}", err=True)
+
+
+def _short(number: Decimal) -> str:
+    """Four significant digits for reading; the rules themselves keep the exact value."""
+    return format(Decimal(f"{number:.4g}").normalize(), "f")
 
 
 @app.command()

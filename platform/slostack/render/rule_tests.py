@@ -109,7 +109,8 @@ def _traffic(slo: SLO) -> _Traffic:
             bad=_series(errors.metric, _labels(errors)),
             total_is_separate=_series(total.metric, _labels(total)),
         )
-    assert isinstance(slo.sli, LatencySLI)
+    if not isinstance(slo.sli, LatencySLI):
+        raise _Unsatisfiable("a query SLI has no selectors")
     good_bucket, inf_bucket = bucket_selectors(slo.sli)
     # Under the threshold bucket: counts good events only. +Inf: counts all events.
     return _Traffic(

@@ -258,12 +258,19 @@ def import_openslo(documents: list[Any], source: str) -> dict[str, Any]:
 
 def _dump(doc: dict[str, Any]) -> str:
     def decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-        return dumper.represent_scalar("tag:yaml.org,2002:float", format(value.normalize(), "f"))
+        text = format(value.normalize(), "f")
+        return dumper.represent_scalar("tag:yaml.org,2002:" + ("float" if "." in text else "int"), text)
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        # Multi-line PromQL reads best as a literal block, exactly as written.
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     class Dumper(yaml.SafeDumper):
         pass
 
     Dumper.add_representer(Decimal, decimal)
+    Dumper.add_representer(str, text)
     return yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 

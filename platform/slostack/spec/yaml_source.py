@@ -109,6 +109,9 @@ class _Builder:
         return out
 
     def _scalar(self, node: yaml.Node) -> Any:
+        if not node.tag.startswith("tag:yaml.org,2002:"):
+            mark = node.start_mark
+            raise _BadNode(mark.line + 1, mark.column + 1, f"unsupported YAML tag {node.tag!r}")
         if node.tag == "tag:yaml.org,2002:float":
             # Keep the exact decimal the user wrote: 99.9 must not become 99.900000000000006.
             try:
@@ -122,6 +125,12 @@ class _Builder:
 
 class _TooBig(Exception):
     pass
+
+
+class _BadNode(Exception):
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
 
 
 def _fmt(path: Path) -> str:
@@ -198,6 +207,11 @@ def parse_yaml(text: str, file: str) -> Located:
         ) from None
     except RecursionError:
         raise SpecError([Problem(file, 1, 1, "(document)", "YAML nesting is too deep")]) from None
+    except _BadNode as exc:
+        raise SpecError([Problem(file, exc.line, exc.column, "(document)", exc.message)]) from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        # PyYAML's scalar constructors reject some well-formed values (e.g. an out-of-range date).
+        raise SpecError([Problem(file, 1, 1, "(document)", f"unreadable YAML value: {exc}")]) from None
     if builder.problems:
         raise SpecError(builder.problems)
     return located
