@@ -18,6 +18,7 @@ from .. import conventions
 from ..spec.model import HealingPolicy, RateLimit, Spec, Verify
 from .options import RenderOptions
 from .windows import burn_plan
+from .yaml_out import dump_yaml
 
 __all__ = [
     "POLICY_PATH",
@@ -108,7 +109,7 @@ def policy_model(spec: Spec, options: RenderOptions) -> HealerPolicyFile:
 def render_healer_policy(spec: Spec, options: RenderOptions) -> dict[str, str]:
     data = policy_model(spec, options).model_dump(mode="json")
     header = "# Rendered by slostack from the spec's `healing` section. Do not edit: change the spec.\n"
-    return {POLICY_PATH: header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)}
+    return {POLICY_PATH: header + dump_yaml(data)}
 
 
 def load_policy_file(path: str | Path) -> HealerPolicyFile:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Endpoints", "RenderOptions", "default_endpoints"]
@@ -52,4 +52,3 @@ class RenderOptions:
     endpoints: Endpoints | None = None  # None: the defaults for spec.deploy.target
     # Files the healer and Alertmanager read secrets from, as THEY see the path at run time.
     healer_token_file: str = "secrets/healer-token"  # noqa: S105 - a path, not a secret
-    extra: dict[str, str] = field(default_factory=dict)

@@ -11,8 +11,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from .. import conventions as names
 from ..spec.durations import Duration
 from ..spec.model import SLO, EventsSLI, LatencySLI, Spec
@@ -22,6 +20,7 @@ from .regex_sample import sample_matching, sample_not_matching
 from .rules import Rule, rule_groups, scrape_job
 from .sli import bucket_selectors
 from .windows import burn_plan
+from .yaml_out import dump_yaml
 
 __all__ = ["render_rule_tests"]
 
@@ -188,7 +187,8 @@ def _slo_tests(
     firing = [_expect(alerts[(burn, t)]) for t in ("page", "ticket") if (burn, t) in alerts]
     # Guards of this SLO and of its service; other SLOs' guards see no series here and rightly fire.
     other_alerts = [names.no_data_alert_name(burn), names.target_down_alert_name(spec.name)]
-    other_alerts = [name for name in other_alerts if any(name == key[0] for key in alerts)]
+    declared = {name for name, _ in alerts}
+    other_alerts = [name for name in other_alerts if name in declared]
     silent = [{"eval_time": _fmt(healthy, interval), "alertname": burn, "exp_alerts": []}]
     silent += [
         {"eval_time": _fmt(healthy, interval), "alertname": n, "exp_alerts": []}
@@ -275,5 +275,5 @@ def render_rule_tests(spec: Spec, options: RenderOptions) -> dict[str, str]:
             + ", ".join(skipped)
             + "\n"
         )
-    body = yaml.safe_dump(doc, sort_keys=False, width=1000, allow_unicode=True)
+    body = dump_yaml(doc)
     return {names.rules_test_file(spec.name): header + body}

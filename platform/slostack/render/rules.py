@@ -286,7 +286,8 @@ def _is_sample_app(spec: Spec) -> bool:
 
 
 def _sample_app_rules(job: str) -> list[Rule]:
-    sel = f'{{job="{job}",route!~"/health|/ready|/metrics"}}'
+    # Only the routes that carry user traffic; probes and scrapes would flatter every number.
+    sel = f'{{job="{job}",route=~"/ping|/api/.+"}}'
     return [
         Rule(
             record=names.SAMPLE_APP_REQUEST_RATE,
@@ -311,8 +312,22 @@ def _sample_app_rules(job: str) -> list[Rule]:
     ]
 
 
+# One render asks for the rule groups several times (rules, their tests, the consistency check);
+# the last result is kept, keyed on the very Spec object and the (hashable, frozen) options.
+_last: tuple[Spec, RenderOptions, tuple[RuleGroup, ...]] | None = None
+
+
 def rule_groups(spec: Spec, options: RenderOptions | None = None) -> tuple[RuleGroup, ...]:
+    global _last
     options = options or RenderOptions()
+    if _last is not None and _last[0] is spec and _last[1] == options:
+        return _last[2]
+    groups = _build_groups(spec, options)
+    _last = (spec, options, groups)
+    return groups
+
+
+def _build_groups(spec: Spec, options: RenderOptions) -> tuple[RuleGroup, ...]:
     groups: list[RuleGroup] = []
     for slo in spec.slos:
         built = _SloRules(spec, slo, options)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -63,24 +63,29 @@ def _scaled(window: Duration, slo_window: Duration, reference: Duration, floor: 
 
 
 def burn_plan(slo: SLO, scrape_interval: Duration) -> BurnPlan:
+    return _burn_plan(slo.window, slo.error_budget, scrape_interval)
+
+
+@lru_cache(maxsize=1024)
+def _burn_plan(slo_window: Duration, error_budget: Decimal, scrape_interval: Duration) -> BurnPlan:
     table = _table()
     reference = Duration.parse(str(table["reference_window"]))
     fixed_from = Duration.parse(str(table["fixed_from"]))
     floor = Duration(scrape_interval.ms * int(str(table["min_scrapes"])))
     base = Duration.parse(str(table["period_base"]))
-    fixed = slo.window >= fixed_from
+    fixed = slo_window >= fixed_from
     alerts = []
     raw_alerts = table["alerts"]
     assert isinstance(raw_alerts, list)
     for row in raw_alerts:
         long, short = Duration.parse(row["long"]), Duration.parse(row["short"])
         if not fixed:
-            long = _scaled(long, slo.window, reference, floor)
-            short = _scaled(short, slo.window, reference, floor)
+            long = _scaled(long, slo_window, reference, floor)
+            short = _scaled(short, slo_window, reference, floor)
         share = Decimal(str(row["budget_share"]))
-        factor = exact(share * Decimal(slo.window.ms) / Decimal(long.ms))
-        alerts.append(AlertWindow(row["tier"], long, short, share, factor, exact(factor * slo.error_budget)))
+        factor = exact(share * Decimal(slo_window.ms) / Decimal(long.ms))
+        alerts.append(AlertWindow(row["tier"], long, short, share, factor, exact(factor * error_budget)))
     if not fixed:
         base = min(w.short for w in alerts)
-    windows = sorted({base, *(w.long for w in alerts), *(w.short for w in alerts)} - {slo.window})
-    return BurnPlan(tuple(alerts), base, (*windows, slo.window))
+    windows = sorted({base, *(w.long for w in alerts), *(w.short for w in alerts)} - {slo_window})
+    return BurnPlan(tuple(alerts), base, (*windows, slo_window))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .names import METRIC_NAME
 
@@ -50,6 +51,7 @@ class Selector:
         return self.metric + "{" + ",".join(str(m) for m in self.matchers) + "}"
 
 
+@lru_cache(maxsize=4096)
 def parse_selector(text: str) -> Selector:
     """Parse a series selector; raise ValueError with a message a user can act on."""
     src = text.strip()
