@@ -11,12 +11,34 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "ALERTMANAGER_CONFIG",
+    "ALERTMANAGER_JOB",
+    "ALERTMANAGER_ROUTE_TESTS",
+    "ALERTS",
+    "DEFAULT_RECEIVER",
+    "GRAFANA_DASHBOARDS_DIR",
+    "GRAFANA_DASHBOARDS_ENV",
+    "GRAFANA_DASHBOARD_PROVIDERS",
+    "GRAFANA_DATASOURCES",
+    "GRAFANA_DATASOURCE_NAME",
+    "GRAFANA_DATASOURCE_UID",
+    "GRAFANA_DATASOURCE_VARIABLE",
+    "HEALER_ACTIONS_TOTAL",
+    "HEALER_ALERTS_PATH",
+    "HEALER_JOB",
+    "HEALER_RECEIVER",
+    "PROMETHEUS_CONFIG",
+    "PROMETHEUS_JOB",
+    "RULE_NAMES_WITHOUT_COLON",
     "SLOSTACK_LABELS",
     "SLOTH_LABELS",
     "LabelNames",
     "alert_name",
     "camel",
+    "dashboard_file",
     "dashboard_uid",
+    "healer_relay_path",
+    "memory_high_alert_name",
     "no_data_alert_name",
     "rule_group",
     "rules_file",
@@ -81,6 +103,10 @@ def target_down_alert_name(service: str) -> str:
     return f"{camel(service)}TargetDown"
 
 
+def memory_high_alert_name(service: str) -> str:
+    return f"{camel(service)}MemoryHigh"
+
+
 def sli_error_ratio(window: str) -> str:
     return SLI_ERROR_RATIO.format(window=window)
 
@@ -112,3 +138,46 @@ def dashboard_uid(service: str, slo: str | None = None) -> str:
     digest = hashlib.sha256(key.encode()).hexdigest()[:10]
     readable = re.sub(r"[^a-z0-9-]", "", key.replace("/", "-"))[:28]
     return f"{readable}-{digest}"
+
+
+# --- The rest of the bundle: config files, scrape jobs, receivers, Grafana ------------------------------
+# Recording rules are named level:metric:operations, so a name with a colon is a rule; these are the
+# generated rules whose names have none, which the consistency check must also know.
+RULE_NAMES_WITHOUT_COLON = frozenset({SLO_INFO})
+ALERTS = "ALERTS"  # Prometheus' own series of pending/firing alerts
+
+PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
+ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+ALERTMANAGER_ROUTE_TESTS = "alertmanager/tests/routes.yml"
+GRAFANA_DASHBOARDS_DIR = "grafana/dashboards"
+GRAFANA_DATASOURCES = "grafana/provisioning/datasources/slostack.yml"
+GRAFANA_DASHBOARD_PROVIDERS = "grafana/provisioning/dashboards/slostack.yml"
+
+PROMETHEUS_JOB = "prometheus"
+ALERTMANAGER_JOB = "alertmanager"
+HEALER_JOB = "slostack-healer"
+HEALER_ACTIONS_TOTAL = "healer_actions_total"
+HEALER_ALERTS_PATH = "/v1/alerts"
+
+HEALER_RECEIVER = "healer"  # added by slostack; spec/v1.py refuses a user receiver of this name
+DEFAULT_RECEIVER = "default"  # the null receiver of alerts no route claims
+
+GRAFANA_DATASOURCE_UID = "slostack-prometheus"
+GRAFANA_DATASOURCE_NAME = "Prometheus (slostack)"
+GRAFANA_DATASOURCE_VARIABLE = "datasource"  # every dashboard target reads ${datasource}
+# Where Grafana finds the dashboard files differs per target (a mount, a data dir), so the provisioning
+# file reads it from this environment variable, which whoever starts Grafana sets.
+GRAFANA_DASHBOARDS_ENV = "SLOSTACK_GRAFANA_DASHBOARDS"
+
+
+def dashboard_file(uid: str) -> str:
+    return f"{GRAFANA_DASHBOARDS_DIR}/{uid}.json"
+
+
+def healer_relay_path(receiver: str) -> str:
+    """Where Alertmanager 0.25 posts a webhook receiver's notifications so the healer forwards them.
+
+    Alertmanager 0.25 cannot read a webhook URL from a file (its webhook config has no `url_file`; later
+    releases added it), and the URL is a secret: the healer reads the receiver's `url_file` and relays.
+    """
+    return f"/v1/relay/{receiver}"

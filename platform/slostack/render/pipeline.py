@@ -1,7 +1,24 @@
 """`render(spec) -> Bundle`: every artifact of a spec, pure and deterministic.
 
 Each part is a function `(spec, options) -> {relative path: text}`; the pipeline runs them in order,
-refuses two parts writing the same path, and adds `manifest.json` with the digests.
+refuses two parts writing the same path, checks that every alert, dashboard and healer query reads
+only recording rules the bundle records, and adds `manifest.json` with the digests.
+
+Bundle layout (relative paths; every name comes from `conventions`):
+
+    prometheus/prometheus.yml                     scrape jobs, rule_files: [rules/*.yml], Alertmanager
+    prometheus/rules/<service>.slo.rules.yml      SLI recordings, SLO metadata, burn-rate alerts
+    prometheus/tests/<service>.slo.test.yml       `promtool test rules` cases for those alerts
+    alertmanager/alertmanager.yml                 route tree, inhibitions, receivers (secrets by file)
+    alertmanager/tests/routes.yml                 routing cases for `amtool config routes test`
+    grafana/dashboards/<uid>.json                 service overview + one dashboard per SLO
+    grafana/provisioning/datasources/slostack.yml the Prometheus data source (fixed uid)
+    grafana/provisioning/dashboards/slostack.yml  file provider; folder from $SLOSTACK_GRAFANA_DASHBOARDS
+    healer/policy.yml                             what the healer does, and how it verifies recovery
+    manifest.json                                 spec digest, content digest, one digest per file
+
+Paths inside the Prometheus and Alertmanager configs are relative to their own folder. The app's
+file_sd targets file (local target) is written by the runtime next to prometheus.yml, not bundled.
 """
 
 from __future__ import annotations
@@ -10,12 +27,19 @@ import hashlib
 import json
 from collections.abc import Callable
 
+from .. import conventions as names
 from ..spec.model import Spec
+from .alertmanager import render_alertmanager
 from .bundle import Bundle
+from .dashboards import render_dashboards
+from .errors import RenderError
+from .expressions import RuleIndex, reference_problems
+from .grafana_provisioning import render_grafana_provisioning
 from .healer_policy import render_healer_policy
 from .options import RenderOptions
+from .prometheus_config import render_prometheus_config
 from .rule_tests import render_rule_tests
-from .rules import render_rules
+from .rules import render_rules, rule_groups
 
 __all__ = ["MANIFEST", "PARTS", "render", "spec_digest"]
 
@@ -25,6 +49,10 @@ MANIFEST = "manifest.json"
 PARTS: tuple[Part, ...] = (
     render_rules,
     render_rule_tests,
+    render_prometheus_config,
+    render_alertmanager,
+    render_dashboards,
+    render_grafana_provisioning,
     render_healer_policy,
 )
 
@@ -45,6 +73,12 @@ def render(spec: Spec, options: RenderOptions | None = None, **overrides: object
                 raise ValueError(f"two render parts write {path}")
             files[path] = text
     content = Bundle(files)
+    problems = reference_problems(
+        content, RuleIndex.from_groups(names.rules_file(spec.name), rule_groups(spec, options))
+    )
+    if problems:
+        # An inconsistent bundle is never returned: a dashboard must not query what nobody records.
+        raise RenderError(*problems)
     manifest = {
         "apiVersion": "slostack/bundle/v1",
         "service": spec.name,

@@ -275,9 +275,38 @@ def _service_group(spec: Spec, options: RenderOptions) -> RuleGroup | None:
             comment="the service is down: no SLI can be measured, so this pages instead",
         )
     ]
+    if service.memory_limit:
+        rules.append(_memory_rule(spec, job, service.memory_limit, wait, label_names))
     if _is_sample_app(spec):
         rules.extend(_sample_app_rules(job))
     return RuleGroup(f"slostack-{spec.name}-service", tuple(rules))
+
+
+def _memory_rule(spec: Spec, job: str, limit: int, wait: Duration, label_names: names.LabelNames) -> Rule:
+    # At 90% of the limit there is still time to restart cleanly before the OOM killer does it
+    # mid-request; the SLO itself would only notice once requests fail.
+    threshold = limit * 9 // 10
+    return Rule(
+        alert=names.memory_high_alert_name(spec.name),
+        expr=f'max(process_resident_memory_bytes{{job="{job}"}}) > {threshold}',
+        for_=str(wait),
+        labels=dict(
+            sorted(
+                {
+                    **spec.labels,
+                    label_names.service: spec.name,
+                    "slo_severity": "page",
+                    "severity": "page",
+                }.items()
+            )
+        ),
+        annotations={
+            "summary": f"{spec.name}: memory above 90% of its {limit // (1024 * 1024)}Mi limit",
+            "description": f"An instance of {spec.name} uses more than {threshold} bytes of resident "
+            "memory; it will be killed at the limit.",
+        },
+        comment="saturation: memory close to the limit from service.resources",
+    )
 
 
 def _is_sample_app(spec: Spec) -> bool:

@@ -317,6 +317,9 @@ class AlertingConfig(_Strict):
     receivers: list[Receiver] = Field(default_factory=list)
     routes: Routes = Field(default_factory=Routes)
     group_wait: Duration | None = None
+    # How soon Alertmanager sends changes to a group it already notified, resolutions included:
+    # the healer's verification waits on those.
+    group_interval: Duration | None = None
     repeat_interval: Duration | None = None
 
 
