@@ -67,6 +67,7 @@ def _render_options(templates: Path | None, sloth_labels: bool) -> object:
 
 
 def _render(spec: Spec, templates: Path | None, sloth_labels: bool):  # type: ignore[no-untyped-def]
+    from .render.errors import RenderError
     from .render.options import RenderOptions
     from .render.pipeline import render
     from .render.templates import TemplateError
@@ -77,6 +78,8 @@ def _render(spec: Spec, templates: Path | None, sloth_labels: bool):  # type: ig
         return render(spec, options)
     except TemplateError as exc:
         fail(f"{spec.source}: template error: {exc}")
+    except RenderError as exc:
+        fail(*(f"{spec.source}: {problem}" for problem in exc.problems))
 
 
 @contextmanager
@@ -89,27 +92,37 @@ def _staged(bundle: object) -> Iterator[Path]:
 
 
 def _check_staged(spec: Spec, staged: Path) -> None:
-    from .checks.rules import check_rules
-    from .checks.tools import ToolMissing
+    """promtool and amtool over a staged bundle: configs, rules, and every PromQL expression in it."""
+    from .checks.bundle import check_bundle
+    from .render.bundle import Bundle
 
-    try:
-        result = check_rules(staged)
-    except ToolMissing as exc:
-        typer.echo(f"warning: {exc}; rules not checked", err=True)
-        return
-    if not result.ok:
-        fail(f"{spec.source}: the rendered rules do not pass promtool check rules:", result.output)
+    report = check_bundle(Bundle.read(staged), staged)
+    for skipped in report.skipped:
+        typer.echo(f"warning: {skipped}; not checked", err=True)
+    if not report.ok:
+        fail(*(f"{spec.source}: {problem}" for problem in report.problems))
 
 
 @app.command()
-def validate(specs: Annotated[list[Path], typer.Argument(help="Spec files to check.")]) -> None:
-    """Check spec files: every problem, one line each (file:line:col: field: message)."""
+def validate(
+    specs: Annotated[list[Path], typer.Argument(help="Spec files to check.")],
+    templates: TemplatesOpt = None,
+    sloth_labels: SlothOpt = False,
+) -> None:
+    """Check spec files and the bundle each renders to: every problem, one line each."""
     problems: list[str] = []
     for path in specs:
         try:
             spec = load_spec(path)
         except SpecError as exc:
             problems.extend(str(p) for p in exc.problems)
+            continue
+        try:
+            # The artifacts must agree too: every query parses and reads only rules the bundle records.
+            with _staged(_render(spec, templates, sloth_labels)) as staged:
+                _check_staged(spec, staged)
+        except Failure as exc:
+            problems.extend(exc.lines)
             continue
         from .render.explain import never_firing
 
@@ -126,7 +139,9 @@ def render(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder; replaced whole, atomically.")],
     templates: TemplatesOpt = None,
     sloth_labels: SlothOpt = False,
-    check: Annotated[bool, typer.Option(help="Check the rules with promtool before writing.")] = True,
+    check: Annotated[
+        bool, typer.Option(help="Check the bundle with promtool and amtool before writing.")
+    ] = True,
 ) -> None:
     """Render every artifact of a spec into a folder (written to a temporary folder, then renamed)."""
     spec = _load(spec_path)
@@ -155,6 +170,43 @@ def test_command(spec_path: SpecArg, templates: TemplatesOpt = None, sloth_label
     if not result.ok:
         fail(f"{spec.source}: promtool test rules failed:", result.output)
     typer.echo(result.output)
+
+
+FormatOpt = Annotated[str, typer.Option("--format", help="text, or markdown for a pull-request comment.")]
+
+
+def _bundle_of(path: Path, templates: Path | None, sloth_labels: bool):  # type: ignore[no-untyped-def]
+    """A rendered bundle directory as it is, or a spec file rendered now."""
+    from .render.bundle import Bundle
+    from .render.pipeline import MANIFEST
+
+    if path.is_dir():
+        if not (path / MANIFEST).is_file():
+            fail(f"{path}: not a rendered bundle (no {MANIFEST}); give a spec file or a render --out folder")
+        return Bundle.read(path)
+    if not path.exists():
+        fail(f"{path}: no such file or directory")
+    return _render(_load(path), templates, sloth_labels)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The old spec file or rendered bundle folder.")],
+    new: Annotated[Path, typer.Argument(help="The new spec file or rendered bundle folder.")],
+    output_format: FormatOpt = "text",
+    templates: TemplatesOpt = None,
+    sloth_labels: SlothOpt = False,
+) -> None:
+    """What a change does to every artifact: rules, thresholds, routes, dashboards. Exit 3 if any."""
+    from .render.diff import diff_bundles
+    from .render.diff_format import format_diff
+
+    if output_format not in ("text", "markdown"):
+        fail(f"--format {output_format}: use text or markdown", status=2)
+    changes = diff_bundles(_bundle_of(old, templates, sloth_labels), _bundle_of(new, templates, sloth_labels))
+    typer.echo(format_diff(changes, output_format), nl=False)
+    if not changes.equal:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -256,3 +308,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+# The local target's and the healer's commands register themselves on `app`.
+from . import cli_local  # noqa: E402, F401

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Ledger", "NoPreviousRelease", "Outcome", "Release", "ReleaseKind"]
 
-Outcome = Literal["pending", "succeeded", "failed"]
+# rolled_back: it was live, then a rollback replaced it; it is never a rollback target again.
+Outcome = Literal["pending", "succeeded", "failed", "rolled_back"]
 ReleaseKind = Literal["deploy", "rollback"]
 
 

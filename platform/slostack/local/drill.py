@@ -1,0 +1,220 @@
+"""Fault drills against a running local stack: inject, watch the live system, time detection and recovery.
+
+The timeline is read from the real components — Prometheus' alert API, the healer's incidents and
+actions — never inferred: fault injected → alert pending/firing → notification received by the
+healer → action started/finished → recovered (no page alert of the service firing, every replica
+ready, and the SLI back under the page threshold).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import httpx
+
+from ..render.healer_policy import load_policy_file
+from .runtime import LocalRuntime, LocalStackError
+from .traffic import Traffic
+
+__all__ = ["MODES", "DrillReport", "Mode", "run_drill"]
+
+Mode = Literal["latency", "error", "crash", "memory", "bad-release"]
+MODES: tuple[Mode, ...] = ("latency", "error", "crash", "memory", "bad-release")
+
+_CHAOS: dict[str, dict[str, Any]] = {
+    "latency": {"mode": "latency", "rate": 1.0, "latency": "1s"},
+    "error": {"mode": "error", "rate": 1.0},
+    "crash": {"mode": "crash", "rate": 1.0},
+    "memory": {"mode": "memory", "rate": 1.0, "memory_step": "2Mi", "memory_cap": "400Mi"},
+}
+
+
+@dataclass
+class Event:
+    at: float  # seconds since the fault was injected
+    kind: str
+    detail: str
+
+
+@dataclass
+class DrillReport:
+    mode: str
+    started_at: str
+    recovered: bool
+    mttd_seconds: float | None
+    mttr_seconds: float | None
+    events: list[Event] = field(default_factory=list)
+    traffic: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Watch:
+    """Everything the drill reads from the live stack, with short timeouts."""
+
+    def __init__(self, runtime: LocalRuntime) -> None:
+        self.runtime = runtime
+        ports = runtime.ports()
+        self.prometheus = f"http://127.0.0.1:{ports.prometheus}"
+        self.healer = f"http://127.0.0.1:{ports.healer}"
+        token = runtime.layout.secret("healer-token").read_text().strip()
+        self.client = httpx.Client(timeout=2.0, headers={"Authorization": f"Bearer {token}"})
+        self.service = str(runtime._environment().get("service", ""))
+        self.policy = load_policy_file(runtime.layout.active / "healer" / "policy.yml")
+
+    def alerts(self) -> list[dict[str, Any]]:
+        try:
+            data = self.client.get(f"{self.prometheus}/api/v1/alerts").json()
+        except (httpx.HTTPError, ValueError):
+            return []
+        return [
+            a
+            for a in data.get("data", {}).get("alerts", [])
+            if a["labels"].get("slo_service") == self.service and a["labels"].get("slo_severity") == "page"
+        ]
+
+    def healer_rows(self, what: str, since: str) -> list[dict[str, Any]]:
+        try:
+            rows = self.client.get(f"{self.healer}/v1/{what}", params={"since": since}).json()
+        except (httpx.HTTPError, ValueError):
+            return []
+        return rows if isinstance(rows, list) else []
+
+    def sli_ok(self) -> bool:
+        for check in self.policy.slos.values():
+            try:
+                data = self.client.get(
+                    f"{self.prometheus}/api/v1/query", params={"query": check.verify_query}
+                ).json()
+                values = [float(r["value"][1]) for r in data["data"]["result"]]
+            except (httpx.HTTPError, ValueError, KeyError):
+                return False
+            if any(v != v or v >= float(check.recovered_below) for v in values):  # NaN or over
+                return False
+        return True
+
+    def replicas_ready(self) -> bool:
+        members = self.runtime.supervisor.running_members(self.service)
+        if not members:
+            return False
+        for member in members:
+            try:
+                if self.client.get(f"http://127.0.0.1:{member.port}/ready").status_code != 200:
+                    return False
+            except httpx.HTTPError:
+                return False
+        return True
+
+    def chaos(self, body: dict[str, Any] | None) -> None:
+        token = self.runtime.layout.secret("chaos-token").read_text().strip()
+        for member in self.runtime.supervisor.running_members(self.service):
+            url = f"http://127.0.0.1:{member.port}/chaos"
+            headers = {"Authorization": f"Bearer {token}"}
+            try:
+                if body is None:
+                    self.client.delete(url, headers=headers)
+                else:
+                    response = self.client.post(url, json=body, headers=headers)
+                    if response.status_code >= 300:
+                        raise LocalStackError(
+                            f"chaos on {member.name} refused ({response.status_code}): {response.text[:200]}"
+                        )
+            except httpx.HTTPError as exc:
+                if body is not None:
+                    raise LocalStackError(f"cannot reach {member.name} to inject the fault: {exc}") from None
+
+
+def run_drill(
+    runtime: LocalRuntime, mode: Mode, *, timeout: float = 240.0, warmup: float = 8.0, progress: Any = None
+) -> DrillReport:
+    if mode not in MODES:
+        raise LocalStackError(f"unknown drill mode {mode!r}; choose one of {', '.join(MODES)}")
+    runtime._require_current()
+    watch = _Watch(runtime)
+    say = progress or (lambda _: None)
+    quiet_by = time.monotonic() + 30
+    while watch.alerts():
+        if time.monotonic() > quiet_by:
+            names = sorted({a["labels"]["alertname"] for a in watch.alerts()})
+            raise LocalStackError(
+                f"page alerts of this service still fire ({', '.join(names)}); "
+                "let them recover before a drill"
+            )
+        time.sleep(0.5)
+    traffic = Traffic(runtime.layout.targets_file, max_seconds=timeout + warmup + 30).start()
+    events: list[Event] = []
+    try:
+        say(f"warming up with traffic for {warmup:g}s")
+        time.sleep(warmup)
+        t0 = time.time()
+        since = datetime.fromtimestamp(t0).astimezone().isoformat()
+
+        def note(kind: str, detail: str, at: float | None = None) -> None:
+            events.append(Event(round((at or time.time()) - t0, 2), kind, detail))
+            say(f"+{events[-1].at:6.1f}s  {kind}: {detail}")
+
+        if mode == "bad-release":
+            current = runtime._require_current()
+            release = runtime.deploy(f"{current.app_version}-bad", {"FAIL_MODE": "error"})
+            note("fault_injected", f"deployed release {release.id} ({release.app_version}, FAIL_MODE=error)")
+        else:
+            watch.chaos(_CHAOS[mode])
+            note("fault_injected", f"chaos {mode} on every replica")
+        seen: set[str] = set()
+        fired_at = recovered_at = None
+        acted = False
+        deadline = t0 + timeout
+        while time.time() < deadline:
+            alerts = watch.alerts()
+            for alert in alerts:
+                name = alert["labels"]["alertname"]
+                key = f"{alert['state']}:{name}"
+                if key not in seen:
+                    seen.add(key)
+                    note(f"alert_{alert['state']}", name)
+                    if alert["state"] == "firing" and fired_at is None:
+                        fired_at = time.time()
+            for incident in watch.healer_rows("incidents", since):
+                key = f"incident:{incident['id']}"
+                if key not in seen:
+                    seen.add(key)
+                    note("notification_received", f"incident {incident['id']} for {incident['alertname']}")
+            for action in watch.healer_rows("actions", since):
+                key = f"action:{action['id']}"
+                if key not in seen:
+                    seen.add(key)
+                    note(
+                        "action_started",
+                        f"{action['action']} {action['target']}"
+                        + (" (dry run)" if action.get("dry_run") else ""),
+                    )
+                if action.get("finished") and f"{key}:done" not in seen:
+                    seen.add(f"{key}:done")
+                    acted = acted or action.get("outcome") == "ok"
+                    note(
+                        "action_finished",
+                        f"{action['action']}: {action.get('outcome')} {(action.get('detail') or '')[:120]}",
+                    )
+            if fired_at is not None and acted and not alerts and watch.replicas_ready() and watch.sli_ok():
+                recovered_at = time.time()
+                note("recovered", "no page alert firing, every replica ready, SLI under the page threshold")
+                break
+            time.sleep(0.25)
+        report = DrillReport(
+            mode=mode,
+            started_at=datetime.fromtimestamp(t0).astimezone().isoformat(),
+            recovered=recovered_at is not None,
+            mttd_seconds=round(fired_at - t0, 2) if fired_at else None,
+            mttr_seconds=round(recovered_at - t0, 2) if recovered_at else None,
+            events=events,
+        )
+    finally:
+        report_traffic = traffic.stop()
+        if mode != "bad-release":
+            watch.chaos(None)  # never leave a fault behind, recovered or not
+    report.traffic = report_traffic
+    return report
