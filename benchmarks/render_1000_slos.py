@@ -27,7 +27,7 @@ def generate(n: int) -> str:
         if i % 2:
             sli = (
                 "      latency:\n"
-                f"        histogram: 'http_request_duration_seconds_bucket{{job=\"fleet\",route=\"/r{i}\"}}'"
+                f'        histogram: \'http_request_duration_seconds_bucket{{job="fleet",route="/r{i}"}}\''
                 "\n"
                 "        threshold: 300ms\n"
             )

@@ -101,7 +101,9 @@ def test_concurrent_changes_are_serialized_by_the_lock(tmp_path: Path) -> None:
 def test_a_release_rolled_back_from_is_never_picked_again(tmp_path: Path) -> None:
     ledger = LocalLedger(tmp_path)
     good = ledger.finish(ledger.record(_release("1.0")).id, "succeeded")
-    bad = ledger.finish(ledger.record(_release("1.1", {"FAIL_MODE": "error"}, digest="sha256:b")).id, "succeeded")
+    bad = ledger.finish(
+        ledger.record(_release("1.1", {"FAIL_MODE": "error"}, digest="sha256:b")).id, "succeeded"
+    )
     back = ledger.finish(ledger.record(_release("1.0")).id, "succeeded")  # the rollback re-applies `good`
     ledger.finish(bad.id, "rolled_back")
     assert ledger.current().id == back.id  # type: ignore[union-attr]

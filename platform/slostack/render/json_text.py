@@ -1,43 +1,30 @@
 """Readable, deterministic JSON for generated files (Grafana dashboards), fast enough for 1,000 SLOs.
 
-Small objects stay on one line and large ones are broken up, so a changed query or threshold is a
-one-line diff. One bottom-up pass builds each node's one-line text from its children's, so nothing
-is encoded twice; strings and numbers go through the C encoder.
+Two levels are laid out (each top-level key on its own line, each element of a top-level list, such
+as a dashboard's panels, on its own line) and everything below is compact JSON from the C encoder.
+A changed query or threshold is then a one-panel diff, and 1,000 dashboards take a fraction of a
+second instead of the seconds a fully indented dump costs.
 """
 
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
 from typing import Any
 
 __all__ = ["json_document"]
 
-_WIDTH = 100
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def _both(value: Any, indent: int) -> tuple[str, str]:
-    """(one-line, pretty) text of `value` when it starts at column `indent`."""
-    if isinstance(value, dict) and value:
-        keys = [encode_basestring(str(k)) + ": " for k in value]
-        children = [_both(v, indent + 2) for v in value.values()]
-        flat = "{" + ", ".join([k + c[0] for k, c in zip(keys, children, strict=True)]) + "}"
-        if indent + len(flat) <= _WIDTH:
-            return flat, flat
-        pad = " " * (indent + 2)
-        lines = ",\n".join([pad + k + c[1] for k, c in zip(keys, children, strict=True)])
-        return flat, "{\n" + lines + "\n" + " " * indent + "}"
-    if isinstance(value, list) and value:
-        children = [_both(v, indent + 2) for v in value]
-        flat = "[" + ", ".join([c[0] for c in children]) + "]"
-        if indent + len(flat) <= _WIDTH:
-            return flat, flat
-        pad = " " * (indent + 2)
-        return flat, "[\n" + ",\n".join([pad + c[1] for c in children]) + "\n" + " " * indent + "]"
-    text = encode_basestring(value) if isinstance(value, str) else _encode(value)
-    return text, text
+def _value(value: Any, indent: str) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        inner = indent + "  "
+        return "[\n" + ",\n".join(inner + _compact(v) for v in value) + "\n" + indent + "]"
+    return _compact(value)
 
 
 def json_document(value: Any) -> str:
-    return _both(value, 0)[1] + "\n"
+    if not isinstance(value, dict) or not value:
+        return _compact(value) + "\n"
+    lines = [f"  {_compact(str(k))}: {_value(v, '  ')}" for k, v in value.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"

@@ -20,7 +20,7 @@ from .regex_sample import sample_matching, sample_not_matching
 from .rules import Rule, rule_groups, scrape_job
 from .sli import bucket_selectors
 from .windows import burn_plan
-from .yaml_out import dump_yaml
+from .yaml_out import block_yaml
 
 __all__ = ["render_rule_tests"]
 
@@ -187,8 +187,7 @@ def _slo_tests(
     firing = [_expect(alerts[(burn, t)]) for t in ("page", "ticket") if (burn, t) in alerts]
     # Guards of this SLO and of its service; other SLOs' guards see no series here and rightly fire.
     other_alerts = [names.no_data_alert_name(burn), names.target_down_alert_name(spec.name)]
-    declared = {name for name, _ in alerts}
-    other_alerts = [name for name in other_alerts if name in declared]
+    other_alerts = [name for name in other_alerts if (name, "ticket") in alerts or (name, "page") in alerts]
     silent = [{"eval_time": _fmt(healthy, interval), "alertname": burn, "exp_alerts": []}]
     silent += [
         {"eval_time": _fmt(healthy, interval), "alertname": n, "exp_alerts": []}
@@ -275,5 +274,5 @@ def render_rule_tests(spec: Spec, options: RenderOptions) -> dict[str, str]:
             + ", ".join(skipped)
             + "\n"
         )
-    body = dump_yaml(doc)
+    body = block_yaml(doc, depth=5)
     return {names.rules_test_file(spec.name): header + body}

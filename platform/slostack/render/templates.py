@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ class TemplateError(Exception):
 
 def _quote(value: Any) -> str:
     # A JSON string is a valid YAML double-quoted scalar, with every special character escaped.
-    return json.dumps(str(value), ensure_ascii=False)
+    return encode_basestring(value if isinstance(value, str) else str(value))
 
 
 @cache
