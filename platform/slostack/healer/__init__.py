@@ -1,1 +1,31 @@
-"""healer layer (see ARCHITECTURE.md)."""
+"""The healer: Alertmanager's webhook in, safe, audited remediation out (see ARCHITECTURE.md).
+
+    app = create_app(HealerConfig(policy=load_policy("healer/policy.yml"), token=..., state_path=...))
+    run_healer(policy_path, token_file, state_path, host, port, actuator_name, prometheus_url, state_dir)
+
+Modules, one job each: payload (webhook models), matching (labels -> policy/target), gates (may a step
+run now), store (SQLite state and journal), engine (ladders), verify + prometheus (did it work),
+notify (tell humans), actuators/ (act), metrics, app (HTTP), serve (run for real).
+"""
+
+from .actuators.base import Actuator, ActuatorError, TargetState
+from .app import create_app
+from .clock import Clock, SystemClock
+from .config import ConfigError, HealerConfig, load_token
+from .serve import build_actuator, load_policy, run_healer, serve
+
+__all__ = [
+    "Actuator",
+    "ActuatorError",
+    "Clock",
+    "ConfigError",
+    "HealerConfig",
+    "SystemClock",
+    "TargetState",
+    "build_actuator",
+    "create_app",
+    "load_policy",
+    "load_token",
+    "run_healer",
+    "serve",
+]
