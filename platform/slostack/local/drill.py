@@ -109,6 +109,20 @@ class _Watch:
                 return False
         return True
 
+    def reset_open_breakers(self) -> list[str]:
+        """A drill is deliberate: an open breaker left by an earlier incident is reset, and said so."""
+        try:
+            state = self.client.get(f"{self.healer}/v1/state").json()
+        except (httpx.HTTPError, ValueError):
+            return []
+        reset = []
+        for breaker in state.get("breakers", []):
+            if breaker.get("open"):
+                target = str(breaker["target"])
+                self.client.post(f"{self.healer}/v1/breakers/{target}/reset")
+                reset.append(target)
+        return reset
+
     def chaos(self, body: dict[str, Any] | None) -> None:
         token = self.runtime.layout.secret("chaos-token").read_text().strip()
         for member in self.runtime.supervisor.running_members(self.service):
@@ -145,6 +159,8 @@ def run_drill(
                 "let them recover before a drill"
             )
         time.sleep(0.5)
+    for target in watch.reset_open_breakers():
+        say(f"reset the healer's open circuit breaker for {target} (left by an earlier incident)")
     traffic = Traffic(runtime.layout.targets_file, max_seconds=timeout + warmup + 30).start()
     events: list[Event] = []
     try:

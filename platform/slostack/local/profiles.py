@@ -34,9 +34,9 @@ def apply_profile(spec: Spec, profile: Profile) -> Spec:
     policies = tuple(
         p.model_copy(
             update={
-                "cooldown": Duration.parse("20s"),
+                "cooldown": Duration.parse("10s"),
                 "verify_for": Duration.parse("20s"),
-                "attempts_window": Duration.parse("2m"),
+                "attempts_window": Duration.parse("30s"),
             }
         )
         for p in healing.policies
