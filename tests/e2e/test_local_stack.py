@@ -160,6 +160,24 @@ def test_every_rule_expression_runs_on_the_live_prometheus(stack: Stack) -> None
     assert not unhealthy
 
 
+def test_every_dashboard_and_healer_query_runs_on_the_live_prometheus(stack: Stack) -> None:
+    from slostack.render.bundle import Bundle
+    from slostack.render.expressions import bundle_expressions
+
+    expressions = [
+        e
+        for e in bundle_expressions(Bundle.read(stack.root / "active"), skip_tests=True)
+        if e.kind in ("dashboard", "healer")
+    ]
+    assert len(expressions) > 20
+    failed = []
+    for e in expressions:
+        answer = stack.prometheus("/api/v1/query", query=e.runnable("1m"))
+        if answer.get("status") != "success":
+            failed.append((str(e), answer.get("error")))
+    assert not failed
+
+
 def _drill(stack: Stack, mode: str) -> dict:  # type: ignore[type-arg]
     out = stack.workdir / f"drill-{mode}.json"
     done = slostack(
@@ -202,6 +220,18 @@ def test_crash_drill_restarts_the_service_and_recovers(stack: Stack) -> None:
 
 def test_error_drill_recovers(stack: Stack) -> None:
     _drill(stack, "error")
+
+
+def test_the_core_panels_have_data_once_traffic_flowed(stack: Stack) -> None:
+    # The drills above sent traffic; the seed panels of the service overview must show it.
+    for series in (
+        "sample_app:request_rate",
+        "sample_app:latency_p95",
+        "sample_app:availability",
+        "slo:sli_error:ratio_rate1h",
+    ):
+        answer = stack.prometheus("/api/v1/query", query=f"max_over_time({series}[10m])")
+        assert answer["data"]["result"], series
 
 
 def test_logs_show_a_component(stack: Stack) -> None:

@@ -109,6 +109,23 @@ class _Watch:
                 return False
         return True
 
+    def seconds_since_last_action(self, within: float) -> float | None:
+        """Seconds since the healer's newest action, if it acted in the last `within` seconds."""
+        try:
+            since = str(int(time.time() - within) - 1)
+            rows = self.client.get(f"{self.healer}/v1/actions", params={"since": since}).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        times = [
+            datetime.fromisoformat(r["time"]).timestamp()
+            for r in rows
+            if isinstance(r, dict) and r.get("time")
+        ]
+        return time.time() - max(times) if times else None
+
+    def attempts_window(self) -> float:
+        return max((p.attempts_window.seconds for p in self.policy.policies), default=0.0)
+
     def reset_open_breakers(self) -> list[str]:
         """A drill is deliberate: an open breaker left by an earlier incident is reset, and said so."""
         try:
@@ -159,6 +176,14 @@ def run_drill(
                 "let them recover before a drill"
             )
         time.sleep(0.5)
+    # Start from a steady state: the healer's attempt limit counts earlier drills' actions, and a drill
+    # that only measures "blocked by the safety gate" measures nothing.
+    window = watch.attempts_window()
+    since_last = watch.seconds_since_last_action(window)
+    if since_last is not None and since_last < window:
+        wait = min(window - since_last + 1, 120.0)
+        say(f"waiting {wait:.0f}s for the healer's attempt window ({window:g}s) to clear")
+        time.sleep(wait)
     for target in watch.reset_open_breakers():
         say(f"reset the healer's open circuit breaker for {target} (left by an earlier incident)")
     traffic = Traffic(runtime.layout.targets_file, max_seconds=timeout + warmup + 30).start()

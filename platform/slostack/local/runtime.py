@@ -185,6 +185,7 @@ class LocalRuntime:
         # page for a service that is merely not started yet.
         self._apply_app(spec, version, settings, ports)
         servers = server_specs(spec, self.layout, ports)
+        notices.extend(_missing_secret_files(spec))
         if "grafana" not in servers:
             notices.append(
                 "Grafana is not installed (no grafana-server on PATH): dashboards are rendered "
@@ -457,6 +458,23 @@ class LocalRuntime:
         except (httpx.HTTPError, ValueError):
             return []
         return data if isinstance(data, list) else data.get("incidents", [])
+
+
+def _missing_secret_files(spec: Spec) -> list[str]:
+    """Receivers whose secret file is not there yet: their notifications would fail, so say it now."""
+    out = []
+    for receiver in spec.alerting.receivers:
+        for kind in (receiver.webhook, receiver.slack, receiver.pagerduty, receiver.email):
+            if kind is None:
+                continue
+            for field_name in ("url_file", "api_url_file", "routing_key_file", "auth_password_file"):
+                path = getattr(kind, field_name, None)
+                if path and not Path(path).exists():
+                    out.append(
+                        f"receiver {receiver.name}: {field_name} {path} does not exist (relative paths "
+                        f"are read from {Path.cwd()}); its notifications fail until it does"
+                    )
+    return out
 
 
 def _part(bundle: Bundle, prefix: str) -> dict[str, str]:
