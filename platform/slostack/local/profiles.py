@@ -44,6 +44,8 @@ def apply_profile(spec: Spec, profile: Profile) -> Spec:
     healing = healing.model_copy(
         update={
             "policies": policies,
+            # Every healer window shrinks with the SLO window: 10 actions an hour becomes 10 a minute.
+            "rate_limit": healing.rate_limit.model_copy(update={"per": Duration.parse("1m")}),
             "verify": healing.verify.model_copy(
                 update={"window": Duration.parse("20s"), "query_timeout": Duration.parse("2s")}
             ),
