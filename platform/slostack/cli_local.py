@@ -38,6 +38,8 @@ def _pulumi_stack(backend: str, stack: str | None) -> str | None:
 
 release_app = typer.Typer(help="The release ledger of an environment.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
+incident_app = typer.Typer(help="Incidents the healer handled.", no_args_is_help=True)
+app.add_typer(incident_app, name="incident")
 
 
 def _runtime(env: str, verbose: bool = True) -> LocalRuntime:
@@ -194,6 +196,30 @@ def release_list(env: EnvOpt = "dev") -> None:
             f"{mark} {r.id}  {r.created_at:%Y-%m-%d %H:%M:%S}  {r.kind:<8} {r.outcome:<9} "
             f"{r.app_version:<12} {settings:<24} {r.note}"
         )
+
+
+@incident_app.command("show")
+def incident_show(
+    incident_id: Annotated[int, typer.Argument(help="The incident id (see `slostack status`).")],
+    env: EnvOpt = "dev",
+    output_format: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+) -> None:
+    """An incident's report: timeline, diagnosis and evidence, budget spent, SLI and burn-rate charts."""
+    from .healer.report import incident_report
+
+    runtime = _runtime(env, verbose=False)
+    state = runtime.layout.data / "healer.db"
+    prometheus = (
+        runtime.urls(runtime.ports())["prometheus"] if runtime.supervisor.is_running("prometheus") else None
+    )
+    try:
+        typer.echo(incident_report(state, incident_id, output_format, prometheus), nl=False)
+    except FileNotFoundError:
+        fail(f"no healer state in {state}: has `slostack up --env {env}` run?")
+    except KeyError:
+        fail(f"no incident {incident_id} in environment {env}")
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @app.command()

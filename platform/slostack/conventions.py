@@ -38,8 +38,10 @@ __all__ = [
     "dashboard_file",
     "dashboard_uid",
     "healer_relay_path",
+    "memory_exhaustion_alert_name",
     "memory_high_alert_name",
     "no_data_alert_name",
+    "restart_loop_alert_name",
     "rule_group",
     "rules_file",
     "rules_test_file",
@@ -105,6 +107,14 @@ def target_down_alert_name(service: str) -> str:
 
 def memory_high_alert_name(service: str) -> str:
     return f"{camel(service)}MemoryHigh"
+
+
+def memory_exhaustion_alert_name(service: str) -> str:
+    return f"{camel(service)}MemoryExhaustionPredicted"
+
+
+def restart_loop_alert_name(service: str) -> str:
+    return f"{camel(service)}RestartLoop"
 
 
 def sli_error_ratio(window: str) -> str:

@@ -140,6 +140,16 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
         time.sleep(interval)
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops bursts of connections (diagnosis asks ~14 queries at once), and a
+    # dropped SYN is retried only after a second: longer than the timeouts under test.
+    request_queue_size = 128
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up (a timeout under test) is expected, not worth a traceback
+
+
 class Recorder:
     """A tiny HTTP server on 127.0.0.1 that records every request and answers from `respond`."""
 
@@ -178,7 +188,7 @@ class Recorder:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(

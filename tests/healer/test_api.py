@@ -56,7 +56,9 @@ def test_actions_and_incidents_filter(make_healer, checkout: Supervisor):
             assert name in metrics
 
 
-def test_auto_is_notify_for_now_and_undeliverable_kinds_are_recorded(make_healer, checkout: Supervisor):
+def test_auto_without_evidence_only_notifies_and_undeliverable_kinds_are_recorded(
+    make_healer, checkout: Supervisor
+):
     p = policy(
         receivers={"pager": {"name": "pager", "kind": "pagerduty"}},
         escalate_to="pager",
@@ -77,7 +79,14 @@ def test_auto_is_notify_for_now_and_undeliverable_kinds_are_recorded(make_healer
             ("notify", "ladder", "undelivered"),
             ("notify", "escalation", "undelivered"),
         ]
-        assert journal[0]["params"] == {"receiver": "pager"}
+        # No Prometheus to ask: the diagnosis is `unknown`, and an unknown cause only tells a human.
+        assert journal[0]["params"]["receiver"] == "pager"
+        assert journal[0]["params"]["diagnosis"] == "unknown"
+        detail = get(c, f"/v1/incidents/{journal[0]['incident']}")
+        assert detail["diagnosis"]["leader"] == "unknown"
+        assert detail["diagnosis"]["remedy"]["action"] == "notify"
+        assert "no Prometheus to ask" in detail["diagnosis"]["evidence"]["notes"]
+        assert [a["id"] for a in detail["actions"]] == [a["id"] for a in journal]
         assert "paged by Alertmanager only" in journal[0]["detail"]
         assert "healer_escalations_total 1.0" in c.get("/metrics").text
     assert checkout.pid("checkout-0") == pid  # the forbidden restart never ran

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,35 @@ def test_global_rate_limit_spans_targets(make_healer, checkout: Supervisor):
         wait_for(lambda: [i for i in incidents(c) if "limit 1" in i["detail"]])
         assert len(actions(c)) == 1
         assert 'healer_blocked_total{reason="rate_limited"}' in c.get("/metrics").text
+
+
+def test_a_failed_step_moves_on_at_once_but_still_counts(make_healer, checkout: Supervisor):
+    # The rollback is refused (no release ledger): nothing changed, so the restart must not wait for the
+    # 10-minute cooldown. The failure still counts toward the breaker and the attempt limit.
+    p = policy(
+        breaker_failures=5,
+        policy0={
+            "cooldown": "10m",
+            "verify_for": "10m",
+            "max_attempts": 5,
+            "ladder": [{"action": "rollback"}, {"action": "restart"}],
+        },
+    )
+    h = make_healer(p, supervisor=checkout)
+    first_pid = checkout.pid("checkout-0")
+    with h.client(headers=AUTH) as c:
+        c.post("/v1/alerts", json=message()).raise_for_status()
+        journal = wait_for(lambda: [a for a in actions(c) if a["action"] == "restart"], 5)
+        journal = actions(c)
+        assert [(a["action"], a["outcome"], a["inert"]) for a in journal] == [
+            ("rollback", "failed", True),
+            ("restart", "ok", False),
+        ]
+        gap = datetime.fromisoformat(journal[1]["time"]) - datetime.fromisoformat(journal[0]["time"])
+        assert gap.total_seconds() < 2
+        assert checkout.pid("checkout-0") not in (None, first_pid)
+        assert c.get("/v1/state").json()["breakers"][0]["failures"] == 1
+        # A second incident meanwhile is held back by the restart's cooldown: only inert steps skip it.
+        c.post("/v1/alerts", json=message(alert(fingerprint="bbbb"))).raise_for_status()
+        wait_for(lambda: [i for i in incidents(c) if "cooldown" in i["detail"]])
+        assert len(actions(c)) == 2

@@ -5,13 +5,16 @@
 
 Modules, one job each: payload (webhook models), matching (labels -> policy/target), gates (may a step
 run now), store (SQLite state and journal), engine (ladders), verify + prometheus (did it work),
-notify (tell humans), actuators/ (act), metrics, app (HTTP), serve (run for real).
+notify (tell humans), relay (forward Alertmanager's webhook notifications to URLs kept in files),
+diagnosis/ (evidence -> hypotheses -> remedy, for `action: auto`), report/ (incident reports),
+actuators/ (act), metrics, app (HTTP), serve (run for real).
 """
 
 from .actuators.base import Actuator, ActuatorError, TargetState
 from .app import create_app
 from .clock import Clock, SystemClock
 from .config import ConfigError, HealerConfig, load_token
+from .report import incident_report
 from .serve import build_actuator, load_policy, run_healer, serve
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "TargetState",
     "build_actuator",
     "create_app",
+    "incident_report",
     "load_policy",
     "load_token",
     "run_healer",

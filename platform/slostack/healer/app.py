@@ -27,11 +27,14 @@ from pydantic import ValidationError
 from .actuators.base import Actuator
 from .clock import Clock, SystemClock
 from .config import HealerConfig
+from .diagnosis import Diagnoser, MetricsSource, NoReleases, ReleaseSource, Summarizer
 from .engine import Engine
 from .metrics import HealerMetrics
 from .notify import HttpNotifier, Notifier
 from .payload import AlertKey, WebhookMessage, alert_key
 from .prometheus import HttpPrometheus, Prometheus
+from .relay import Relay, RelayError
+from .report import FORMATS, build_report
 from .store import ActionFilter, AlertRow, IncidentFilter, Store
 from .verify import Verifier
 
@@ -110,6 +113,16 @@ def _since(value: str | None) -> float | None:
     return parsed.timestamp()
 
 
+def _default_releases(config: HealerConfig) -> ReleaseSource:
+    """The local runtime keeps its release ledger in `<state_dir>/releases`; other targets have none
+    the healer can read yet, so no release is ever 'recent' there (said in the diagnosis' notes)."""
+    if config.actuator == "local" and config.state_dir is not None:
+        from .diagnosis.ledger import LedgerReleases
+
+        return LedgerReleases(config.state_dir / "releases")
+    return NoReleases()
+
+
 def create_app(
     config: HealerConfig,
     *,
@@ -118,9 +131,14 @@ def create_app(
     prometheus: Prometheus | None = None,
     notifier: Notifier | None = None,
     registry: CollectorRegistry | None = None,
+    relay: Relay | None = None,
+    metrics_source: MetricsSource | None = None,
+    releases: ReleaseSource | None = None,
+    summarizer: Summarizer | None = None,
 ) -> FastAPI:
     """One healer. Everything with state or I/O can be injected; what is not is built from `config`
-    (the actuator by name, Prometheus from `prometheus_url`, an HTTP notifier)."""
+    (the actuator by name, Prometheus from `prometheus_url`, an HTTP notifier, the local release ledger
+    under `state_dir` for diagnosis). `summarizer` is the optional language-model hook: off unless given."""
     clock = clock or SystemClock()
     registry = registry if registry is not None else CollectorRegistry()
     metrics = HealerMetrics(registry)
@@ -131,7 +149,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        nonlocal actuator, prometheus, notifier
+        nonlocal actuator, prometheus, notifier, relay, metrics_source, releases
         if actuator is None:
             from .serve import build_actuator
 
@@ -140,8 +158,15 @@ def create_app(
             prometheus = HttpPrometheus(config.prometheus_url)
             owned.append(prometheus)
         if notifier is None:
-            notifier = HttpNotifier(timeout=config.notify_timeout)
+            notifier = HttpNotifier(timeout=config.notify_timeout, base_dir=config.receivers_dir)
             owned.append(notifier)
+        if relay is None:
+            relay = Relay(timeout=config.notify_timeout, base_dir=config.receivers_dir)
+            owned.append(relay)
+        if metrics_source is None and isinstance(prometheus, HttpPrometheus):
+            metrics_source = prometheus
+        if releases is None:
+            releases = _default_releases(config)
         store = await asyncio.to_thread(Store, config.state_path)
         verifier = Verifier(
             prometheus,
@@ -159,6 +184,7 @@ def create_app(
             metrics=metrics,
             action_timeout=config.action_timeout,
             notify_timeout=config.notify_timeout + 1,
+            diagnoser=Diagnoser(metrics_source, releases, config.policy.service_facts, summarizer=summarizer),
         )
         await engine.start()
         intake = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healer-intake")
@@ -239,6 +265,38 @@ def create_app(
         metrics.alerts.labels("duplicate").inc(len(message.alerts) - new)
         return _json({"status": "accepted", "alerts": len(message.alerts), "new": new})
 
+    @app.post("/v1/relay/{receiver}")
+    async def relay_endpoint(receiver: str, request: Request) -> Response:
+        # Labels only ever carry declared receiver names: a path segment must not grow the series count.
+        ref = config.policy.receivers.get(receiver)
+        name = receiver if ref is not None else "(undeclared)"
+        if not authorized(request.headers.get("authorization")):
+            metrics.relay.labels(name, "unauthorized").inc()
+            return _json({"detail": "missing or wrong bearer token"}, 401, {"WWW-Authenticate": "Bearer"})
+        if ref is None or ref.kind != "webhook":
+            metrics.relay.labels(name, "unknown_receiver").inc()
+            return _json({"detail": "no webhook receiver of that name in the policy"}, 404)
+        try:
+            body = await _read_body(request, config.max_body_bytes)
+        except _TooLarge:
+            metrics.relay.labels(name, "too_large").inc()
+            return _json({"detail": f"body over {config.max_body_bytes} bytes"}, 413)
+        try:
+            json.loads(body)
+        except ValueError:
+            metrics.relay.labels(name, "malformed").inc()
+            return _json({"detail": "the body is not JSON"}, 422)
+        rt()  # 503 while starting or stopping; once running, the relay client exists
+        assert relay is not None
+        try:
+            status = await relay.forward(ref, body)
+        except RelayError as e:
+            metrics.relay.labels(name, "failed").inc()
+            log.warning("relay to %s failed: %s", name, e)  # the reason never holds the URL
+            return _json({"detail": str(e)}, 502)
+        metrics.relay.labels(name, "delivered").inc()
+        return _json({"status": "delivered", "receiver": name, "answered": status})
+
     async def _reason(request: Request) -> str:
         try:
             body = await _read_body(request, _SMALL_BODY)
@@ -302,6 +360,43 @@ def create_app(
         f = IncidentFilter(status=status, target=target, since=_since(since), limit=limit)
         rows = await asyncio.to_thread(rt().store.list_incidents, f)
         return _json([r.to_api() for r in rows])
+
+    @app.get("/v1/incidents/{incident_id}", dependencies=auth)
+    async def incident_detail(incident_id: int) -> Response:
+        """One incident with its actions and its diagnoses (one per `auto` step), as stored."""
+        runtime = rt()
+        try:
+            inc = await asyncio.to_thread(runtime.store.incident, incident_id)
+        except KeyError:
+            raise HTTPException(404, "no such incident") from None
+        acts = await asyncio.to_thread(runtime.store.list_actions, ActionFilter(incident=incident_id))
+        diagnoses = await asyncio.to_thread(runtime.store.diagnoses, incident_id)
+        return _json(
+            {
+                **inc.to_api(),
+                "actions": [a.to_api() for a in acts],
+                "diagnosis": diagnoses[-1] if diagnoses else None,
+                "diagnoses": diagnoses,
+            }
+        )
+
+    @app.get("/v1/incidents/{incident_id}/report", dependencies=auth)
+    async def incident_report(
+        incident_id: int, fmt: Annotated[str, Query(alias="format")] = "md"
+    ) -> Response:
+        if fmt not in FORMATS:
+            raise HTTPException(422, "format must be md or html")
+        runtime = rt()
+        try:
+            rec = await asyncio.to_thread(runtime.store.record, incident_id)
+        except KeyError:
+            raise HTTPException(404, "no such incident") from None
+        source = prometheus if isinstance(prometheus, HttpPrometheus) else None
+        text = await build_report(rec, source, fmt, now=clock.now())
+        media = "text/html; charset=utf-8" if fmt == "html" else "text/markdown; charset=utf-8"
+        # The HTML loads nothing; the header says so again for browsers that open it from here.
+        headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
+        return Response(text, media_type=media, headers=headers)
 
     @app.get("/v1/actions", dependencies=auth)
     async def actions(

@@ -29,6 +29,9 @@ class HealerConfig:
     verify_interval: float | None = None  # None: about six Prometheus checks per verify window
     action_timeout: float = 300.0
     notify_timeout: float = 5.0
+    # Relative receiver `url_file` paths (notify and relay) are read from here; None: the healer's
+    # working directory (the local runtime starts it in the stack's folder).
+    receivers_dir: Path | None = None
     dedup_cache: int = 100_000  # alert keys remembered in memory to answer repeats without SQLite
 
     def __post_init__(self) -> None:

@@ -18,17 +18,19 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from ..render.healer_policy import HealerPolicyFile
 from ..spec.model import HealingPolicy, LadderStep
 from .actuators.base import ALL_ACTIONS, Actuator, ActuatorError
 from .clock import Clock, iso
+from .diagnosis import Diagnoser
 from .gates import Blocked
 from .matching import Match, TargetRejected, match_alert
 from .metrics import HealerMetrics
 from .notify import Notifier, NotifyError, Undeliverable
-from .store import LADDER, OPEN, ActionFilter, ActionRow, AlertRow, Incident, StepGates, Store
+from .store import LADDER, OPEN, TICKET, ActionFilter, ActionRow, AlertRow, Incident, StepGates, Store
 from .verify import Verdict, Verifier
 
 __all__ = ["Engine"]
@@ -57,6 +59,7 @@ class Engine:
         metrics: HealerMetrics,
         action_timeout: float = 300.0,
         notify_timeout: float = 10.0,
+        diagnoser: Diagnoser | None = None,
     ) -> None:
         self.policy = policy
         self.store = store
@@ -67,6 +70,7 @@ class Engine:
         self.metrics = metrics
         self.action_timeout = action_timeout
         self.notify_timeout = notify_timeout
+        self.diagnoser = diagnoser
         self._queue: asyncio.Queue[AlertRow] = asyncio.Queue()
         self._runners: dict[int, asyncio.Task[None]] = {}
         self._kicks: dict[int, asyncio.Event] = {}
@@ -292,21 +296,24 @@ class Engine:
     ) -> bool:
         """Try the ladder step at `inc.step`; False when the incident is finished."""
         assert inc.target is not None
-        # `auto` (diagnose, then pick) belongs to a later issue: until then it tells a human.
-        action = "notify" if step.action in ("notify", "auto") else step.action
+        action: str = step.action
+        params: dict[str, Any] = {}
+        ticket = ""
+        if action == "auto":
+            action, params, ticket = await self._auto(inc, policy)
         skip = None
         if action in policy.forbid:
             skip = f"{action} is forbidden by the policy"
         elif action in ALL_ACTIONS and action not in self.actuator.capabilities:
             skip = f"the {self.actuator.name} actuator cannot {action}"
-        params: dict[str, Any] = {}
         next_step = inc.step + 1
         if skip is None and action == "scale":
-            skip, params, stay = await self._plan_scale(inc, step)
+            skip, scale_params, stay = await self._plan_scale(inc, step)
+            params.update(scale_params)
             if stay:
                 next_step = inc.step  # scale again (by `step`) on the next round, up to `max`
         if skip is None and action == "notify":
-            params = {"receiver": step.receiver or self.policy.escalate_to}
+            params["receiver"] = step.receiver or self.policy.escalate_to
         if skip is not None:
             log.info("incident %d: skipping step %d (%s): %s", inc.id, inc.step, action, skip)
             await self._db(self.store.set_step, inc.id, inc.step + 1, f"skipped {action}: {skip}")
@@ -344,14 +351,86 @@ class Engine:
         if dry:
             log.info("incident %d: DRY RUN would %s %s %s", inc.id, action, inc.target, params or "")
             self.metrics.actions.labels(action, "dry_run").inc()
+            if ticket:
+                await self._ticket(inc, ticket, dry)
             return True
-        outcome, detail = await self._perform(inc, action, step, params)
-        await self._db(self.store.finish_action, decision.action_id, outcome, detail, self.clock.now())
+        outcome, detail, inert = await self._perform(inc, action, step, params)
+        await self._db(
+            self.store.finish_action, decision.action_id, outcome, detail, self.clock.now(), inert=inert
+        )
         self.metrics.actions.labels(action, outcome).inc()
         log.info("incident %d: %s %s -> %s: %s", inc.id, action, inc.target, outcome, detail)
+        if ticket and outcome == "ok":
+            await self._ticket(inc, ticket, dry)
         if outcome == "failed" and action in ALL_ACTIONS:
             return not await self._count_failure(inc, inc.target)
         return True
+
+    async def _auto(self, inc: Incident, policy: HealingPolicy) -> tuple[str, dict[str, Any], str]:
+        """Diagnose (once per step: a restarted healer reuses what it stored) and return the chosen
+        (action, params, ticket reason). A remedy this incident already ran is not repeated."""
+        body = await self._db(self.store.diagnosis, inc.id, inc.step)
+        if body is None:
+            if self.diagnoser is None:
+                body = {"leader": "unknown", "confidence": 0.0, "hypotheses": [], "evidence": {}}
+                body["remedy"] = {
+                    "action": "notify",
+                    "reason": "this healer has no diagnoser",
+                    "ticket": False,
+                }
+            else:
+                body = await self.diagnoser.run(_alert_start(inc), policy.forbid)
+            remedy = body["remedy"]
+            body = await self._db(
+                self.store.save_diagnosis,
+                inc.id,
+                inc.step,
+                str(body["leader"]),
+                float(body["confidence"]),
+                str(remedy["action"]),
+                body,
+                self.clock.now(),
+            )
+            log.info(
+                "incident %d: diagnosis %s (%.2f) -> %s: %s",
+                inc.id,
+                body["leader"],
+                body["confidence"],
+                remedy["action"],
+                remedy["reason"],
+            )
+        remedy = body["remedy"]
+        action, reason = str(remedy["action"]), str(remedy["reason"])
+        if action in ("restart", "rollback"):  # scale may climb over rounds of the same step
+            done = await self._db(self.store.list_actions, ActionFilter(incident=inc.id, action=action))
+            if any(a.kind == LADDER and a.outcome in ("ok", "interrupted") for a in done):
+                action, reason = "notify", f"{action} already ran in this incident; {reason}"
+        params: dict[str, Any] = {
+            "diagnosis": body["leader"],
+            "reason": f"diagnosis: {body['leader']} ({float(body['confidence']):.2f}): {reason}",
+        }
+        ticket = f"{body['leader']}: {reason}" if remedy.get("ticket") and action != "notify" else ""
+        return action, params, ticket
+
+    async def _ticket(self, inc: Incident, reason: str, dry: bool) -> None:
+        """A ticket-style notify next to the remedy: it buys time, a human must still fix the cause."""
+        receiver = self.policy.escalate_to
+        action_id = await self._db(
+            self.store.add_escalation,
+            incident_id=inc.id,
+            target=inc.target or "-",
+            receiver=receiver,
+            reason=f"ticket: {reason}",
+            dry_run=dry,
+            now=self.clock.now(),
+            kind=TICKET,
+        )
+        if dry:
+            return
+        outcome, detail = await self._deliver(inc, receiver, f"ticket: {reason}")
+        await self._db(
+            self.store.finish_action, action_id, outcome, f"ticket: {reason}; {detail}", self.clock.now()
+        )
 
     async def _plan_scale(self, inc: Incident, step: LadderStep) -> tuple[str | None, dict[str, Any], bool]:
         """(skip reason, params, stay on this step)."""
@@ -372,29 +451,32 @@ class Engine:
 
     async def _perform(
         self, inc: Incident, action: str, step: LadderStep, params: dict[str, Any]
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, bool]:
+        """(outcome, detail, inert). Inert: the actuator refused (ActuatorError), so nothing changed and
+        the next step need not wait for a cooldown. A timeout or an unexpected error may have changed
+        something: those are not inert."""
         assert inc.target is not None
         target = inc.target
         started = time.monotonic()
         try:
             if action == "notify":
-                return await self._deliver(
-                    inc, params.get("receiver"), f"ladder step {inc.step}: {step.action}"
-                )
+                why = params.get("reason") or f"ladder step {inc.step}: {step.action}"
+                outcome, detail = await self._deliver(inc, params.get("receiver"), str(why))
+                return outcome, detail, False
             calls: dict[str, Callable[[], str]] = {
                 "restart": lambda: self.actuator.restart(target),
                 "scale": lambda: self.actuator.scale(target, int(params["replicas"])),
                 "rollback": lambda: self.actuator.rollback(target),
             }
             summary = await asyncio.wait_for(asyncio.to_thread(calls[action]), timeout=self.action_timeout)
-            return "ok", summary
+            return "ok", summary, False
         except ActuatorError as e:
-            return "failed", str(e)
+            return "failed", str(e), True
         except TimeoutError:
-            return "failed", f"no answer after {self.action_timeout:g}s; its effect is unknown"
+            return "failed", f"no answer after {self.action_timeout:g}s; its effect is unknown", False
         except Exception as e:  # an actuator bug must not kill the runner: it is a failed action
             log.exception("incident %d: %s %s raised", inc.id, action, target)
-            return "failed", f"{type(e).__name__}: {e}"
+            return "failed", f"{type(e).__name__}: {e}", False
         finally:
             self.metrics.duration.labels(action).observe(time.monotonic() - started)
 
@@ -501,3 +583,11 @@ class Engine:
 
     async def _refresh_open(self) -> None:
         self.metrics.incidents_open.set(await self._db(self.store.count_open))
+
+
+def _alert_start(inc: Incident) -> float:
+    """When the alert started (Alertmanager's startsAt), else when the healer opened the incident."""
+    try:
+        return datetime.fromisoformat(inc.starts_at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return inc.opened_at

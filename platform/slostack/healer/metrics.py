@@ -50,4 +50,10 @@ class HealerMetrics:
             ["verdict"],
             registry=registry,
         )
+        self.relay = Counter(
+            "healer_relay_total",
+            "Webhook notifications relayed to user receivers, by receiver and result.",
+            ["receiver", "result"],
+            registry=registry,
+        )
         self.paused = Gauge("healer_paused", "1 while the kill switch is on.", registry=registry)

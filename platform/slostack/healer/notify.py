@@ -7,6 +7,7 @@ email) are Alertmanager's job: the healer records the escalation without deliver
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -15,7 +16,24 @@ import httpx
 
 from ..render.healer_policy import ReceiverRef
 
-__all__ = ["HttpNotifier", "Notifier", "NotifyError", "Undeliverable", "receiver_url"]
+__all__ = ["HttpNotifier", "Notifier", "NotifyError", "Undeliverable", "hide_request_urls", "receiver_url"]
+
+
+class _NoRequestLines(logging.Filter):
+    """httpx logs every request's full URL at INFO; a receiver URL is a secret (often with a token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("HTTP Request:")
+
+
+_FILTER = _NoRequestLines()
+
+
+def hide_request_urls() -> None:
+    """Drop httpx's per-request log lines in this process (idempotent: one filter, added once)."""
+    logger = logging.getLogger("httpx")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
 
 
 class NotifyError(Exception):
@@ -59,7 +77,8 @@ class HttpNotifier:
     def __init__(
         self, client: httpx.AsyncClient | None = None, timeout: float = 5.0, base_dir: Path | None = None
     ):
-        self._client = client or httpx.AsyncClient()
+        hide_request_urls()
+        self._client = client or httpx.AsyncClient(follow_redirects=False)
         self.timeout = timeout
         self.base_dir = base_dir  # relative url_file paths are read from here (None: the cwd)
 
@@ -69,7 +88,8 @@ class HttpNotifier:
         try:
             resp = await self._client.post(url, json=body, timeout=self.timeout)
         except httpx.HTTPError as e:
-            raise NotifyError(f"receiver {receiver.name!r}: {type(e).__name__}: {e}") from e
+            # The error's type only: httpx messages can quote the URL, which is a secret.
+            raise NotifyError(f"receiver {receiver.name!r}: {type(e).__name__}") from e
         if resp.status_code >= 300:
             raise NotifyError(f"receiver {receiver.name!r} answered {resp.status_code}")
         # Never echo the URL: it is a secret.

@@ -40,15 +40,18 @@ __all__ = [
     "Breaker",
     "Incident",
     "IncidentFilter",
+    "IncidentRecord",
     "StateLocked",
     "StepGates",
     "Store",
+    "read_record",
 ]
 
 LADDER = "ladder"
 ESCALATION = "escalation"
+TICKET = "ticket"  # a notify that asks for follow-up work (e.g. a memory leak to fix), not a page
 OPEN = "open"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -96,7 +99,8 @@ CREATE TABLE IF NOT EXISTS actions (
     finished_at REAL,
     detail      TEXT NOT NULL DEFAULT '',
     verdict     TEXT,
-    verified_at REAL
+    verified_at REAL,
+    inert       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS actions_target ON actions (target, intent_at);
 CREATE INDEX IF NOT EXISTS actions_incident ON actions (incident_id);
@@ -108,7 +112,21 @@ CREATE TABLE IF NOT EXISTS breakers (
     reason    TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS diagnoses (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    step        INTEGER NOT NULL,
+    created_at  REAL NOT NULL,
+    hypothesis  TEXT NOT NULL,
+    confidence  REAL NOT NULL,
+    remedy      TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (incident_id, step)
+);
 """
+
+# Schema 1 -> 2: `actions.inert` (a failed action that changed nothing starts no cooldown) and the
+# `diagnoses` table (created by _SCHEMA). Columns cannot be added by CREATE TABLE IF NOT EXISTS.
+_MIGRATIONS = {"inert": "ALTER TABLE actions ADD COLUMN inert INTEGER NOT NULL DEFAULT 0"}
 
 
 class StateLocked(Exception):
@@ -175,6 +193,7 @@ class ActionRow:
     detail: str
     verdict: str | None
     verified_at: float | None
+    inert: bool = False  # failed without changing anything: started no cooldown
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -192,6 +211,7 @@ class ActionRow:
             "detail": self.detail,
             "verdict": self.verdict,
             "verified": iso(self.verified_at),
+            "inert": self.inert,
         }
 
 
@@ -242,6 +262,44 @@ class IncidentFilter:
     target: str | None = None
     since: float | None = None
     limit: int = 1000
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """One incident with everything the journal holds about it: what a report is made from."""
+
+    incident: Incident
+    actions: tuple[ActionRow, ...]
+    diagnoses: tuple[tuple[float, dict[str, Any]], ...]  # (created at, body), by ladder step
+
+
+def _record(query: Any, incident_id: int) -> IncidentRecord:
+    rows = query("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+    if not rows:
+        raise KeyError(incident_id)
+    actions = query("SELECT * FROM actions WHERE incident_id = ? ORDER BY id", (incident_id,))
+    diagnoses = query(
+        "SELECT created_at, body FROM diagnoses WHERE incident_id = ? ORDER BY step", (incident_id,)
+    )
+    return IncidentRecord(
+        _incident(rows[0]),
+        tuple(_action(r) for r in actions),
+        tuple((float(r[0]), dict(json.loads(r[1]))) for r in diagnoses),
+    )
+
+
+def read_record(path: str | Path, incident_id: int) -> IncidentRecord:
+    """Read one incident from a state file WITHOUT taking the healer's lock (read-only, so it works
+    while the healer runs). KeyError when there is no such incident; FileNotFoundError without a file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    try:
+        return _record(lambda sql, args: conn.execute(sql, args).fetchall(), incident_id)
+    finally:
+        conn.close()
 
 
 class _WriteLock:
@@ -298,6 +356,10 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise RuntimeError(f"{self.path} was written by a newer healer (schema {version})")
             self._journal.executescript(_SCHEMA)
+            have = {r[1] for r in self._journal.execute("PRAGMA table_info(actions)")}
+            for column, sql in _MIGRATIONS.items():
+                if column not in have:
+                    self._journal.execute(sql)
             self._journal.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._reader = _connect(self.path, "NORMAL")
 
@@ -498,7 +560,8 @@ class Store:
             paused = c.execute("SELECT value FROM settings WHERE key = 'paused'").fetchone()
             breaker = c.execute("SELECT open FROM breakers WHERE target = ?", (target,)).fetchone()
             last = c.execute(
-                f"SELECT max(intent_at) FROM actions WHERE target = ? AND {counted}",  # noqa: S608
+                # An inert action (refused, nothing changed) leaves nothing to settle: no cooldown.
+                f"SELECT max(intent_at) FROM actions WHERE target = ? AND {counted} AND inert = 0",  # noqa: S608
                 (target,),
             )
             attempts = c.execute(
@@ -549,9 +612,17 @@ class Store:
             return Allowed(action_id=int(cur.lastrowid or 0))
 
     def add_escalation(
-        self, *, incident_id: int, target: str, receiver: str | None, reason: str, dry_run: bool, now: float
+        self,
+        *,
+        incident_id: int,
+        target: str,
+        receiver: str | None,
+        reason: str,
+        dry_run: bool,
+        now: float,
+        kind: str = ESCALATION,
     ) -> int:
-        """Escalations pass no gate: they are how the healer hands over when gates stop it."""
+        """Escalations (and tickets) pass no gate: they are how the healer hands over when gates stop it."""
         with self._tx() as c:
             cur = c.execute(
                 "INSERT INTO actions (incident_id, target, action, kind, params, dry_run, counts, intent_at,"
@@ -559,7 +630,7 @@ class Store:
                 (
                     incident_id,
                     target,
-                    ESCALATION,
+                    kind,
                     json.dumps({"receiver": receiver, "reason": reason}, sort_keys=True),
                     int(dry_run),
                     now,
@@ -569,11 +640,15 @@ class Store:
             )
             return int(cur.lastrowid or 0)
 
-    def finish_action(self, action_id: int, outcome: str, detail: str, now: float) -> None:
+    def finish_action(
+        self, action_id: int, outcome: str, detail: str, now: float, *, inert: bool = False
+    ) -> None:
+        """`inert`: the action failed without changing anything, so it starts no cooldown (it still
+        counts as an attempt and toward the rate limit)."""
         with self._tx() as c:
             c.execute(
-                "UPDATE actions SET outcome = ?, detail = ?, finished_at = ? WHERE id = ?",
-                (outcome, detail[:2000], now, action_id),
+                "UPDATE actions SET outcome = ?, detail = ?, finished_at = ?, inert = ? WHERE id = ?",
+                (outcome, detail[:2000], now, int(inert), action_id),
             )
 
     def set_verdict(self, action_id: int, verdict: str, detail: str, now: float) -> None:
@@ -636,6 +711,49 @@ class Store:
         sql = "SELECT * FROM actions" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
         rows = self._read(sql + " ORDER BY id LIMIT ?", (*args, f.limit))
         return [_action(r) for r in rows]
+
+    # ---- diagnoses ------------------------------------------------------------------------------------
+
+    def save_diagnosis(
+        self,
+        incident_id: int,
+        step: int,
+        hypothesis: str,
+        confidence: float,
+        remedy: str,
+        body: dict[str, Any],
+        now: float,
+    ) -> dict[str, Any]:
+        """Keep the first diagnosis of a step: a restarted healer acts on what it already decided."""
+        with self._tx() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO diagnoses (incident_id, step, created_at, hypothesis, confidence,"
+                " remedy, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (incident_id, step, now, hypothesis, confidence, remedy, json.dumps(body, sort_keys=True)),
+            )
+            row = c.execute(
+                "SELECT body FROM diagnoses WHERE incident_id = ? AND step = ?", (incident_id, step)
+            ).fetchone()
+        return dict(json.loads(row[0]))
+
+    def diagnosis(self, incident_id: int, step: int | None = None) -> dict[str, Any] | None:
+        """The diagnosis of one step, or the incident's latest one."""
+        if step is None:
+            rows = self._read(
+                "SELECT body FROM diagnoses WHERE incident_id = ? ORDER BY step DESC LIMIT 1", (incident_id,)
+            )
+        else:
+            rows = self._read(
+                "SELECT body FROM diagnoses WHERE incident_id = ? AND step = ?", (incident_id, step)
+            )
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def record(self, incident_id: int) -> IncidentRecord:
+        return _record(self._read, incident_id)
+
+    def diagnoses(self, incident_id: int) -> list[dict[str, Any]]:
+        rows = self._read("SELECT body FROM diagnoses WHERE incident_id = ? ORDER BY step", (incident_id,))
+        return [dict(json.loads(r[0])) for r in rows]
 
     # ---- breakers -------------------------------------------------------------------------------------
 
@@ -739,6 +857,7 @@ def _action(r: sqlite3.Row) -> ActionRow:
         detail=r["detail"],
         verdict=r["verdict"],
         verified_at=r["verified_at"],
+        inert=bool(r["inert"]),
     )
 
 

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .. import conventions
-from ..spec.model import HealingPolicy, RateLimit, Spec, Verify
+from ..spec.model import EventsSLI, HealingPolicy, LatencySLI, RateLimit, Spec, Verify
 from .options import RenderOptions
 from .windows import burn_plan
 from .yaml_out import dump_yaml
@@ -24,6 +24,7 @@ __all__ = [
     "POLICY_PATH",
     "HealerPolicyFile",
     "ReceiverRef",
+    "ServiceFacts",
     "SloCheck",
     "load_policy_file",
     "render_healer_policy",
@@ -53,6 +54,20 @@ class ReceiverRef(_Frozen):
     url_file: str | None = None  # webhook and slack: the file holding the URL
 
 
+class ServiceFacts(_Frozen):
+    """What diagnosis needs to know about the service to read its metrics (selectors come from the
+    spec's SLIs, so diagnosis asks about the same requests the SLOs count)."""
+
+    job: str
+    scrape_interval_seconds: Decimal = Decimal(15)  # rate windows are a few scrapes long
+    memory_limit_bytes: int | None = None
+    cpu_limit: Decimal | None = None
+    errors: str | None = None  # the first events SLI: a selector of failed requests
+    total: str | None = None
+    latency_histogram: str | None = None  # the first latency SLI: its bucket selector and threshold
+    latency_threshold_seconds: Decimal | None = None
+
+
 class HealerPolicyFile(_Frozen):
     apiVersion: Literal["slostack/healer-policy/v1"] = API_VERSION
     service: str
@@ -66,6 +81,25 @@ class HealerPolicyFile(_Frozen):
     policies: tuple[HealingPolicy, ...]
     slos: dict[str, SloCheck]
     receivers: dict[str, ReceiverRef]
+    service_facts: ServiceFacts | None = None  # None: no `service:` in the spec; diagnosis says unknown
+
+
+def _service_facts(spec: Spec) -> ServiceFacts | None:
+    service = spec.service
+    if service is None:
+        return None
+    events = next((s.sli for s in spec.slos if isinstance(s.sli, EventsSLI)), None)
+    latency = next((s.sli for s in spec.slos if isinstance(s.sli, LatencySLI)), None)
+    return ServiceFacts(
+        job=service.scrape_job,
+        scrape_interval_seconds=Decimal(service.scrape_interval.ms) / 1000,
+        memory_limit_bytes=service.memory_limit,
+        cpu_limit=service.cpu_limit,
+        errors=events.errors if events else None,
+        total=events.total if events else None,
+        latency_histogram=latency.histogram if latency else None,
+        latency_threshold_seconds=(Decimal(latency.threshold.ms) / 1000 if latency is not None else None),
+    )
 
 
 def policy_model(spec: Spec, options: RenderOptions) -> HealerPolicyFile:
@@ -103,6 +137,7 @@ def policy_model(spec: Spec, options: RenderOptions) -> HealerPolicyFile:
         policies=h.policies,
         slos=slos,
         receivers=receivers,
+        service_facts=_service_facts(spec),
     )
 
 

@@ -277,6 +277,10 @@ def _service_group(spec: Spec, options: RenderOptions) -> RuleGroup | None:
     ]
     if service.memory_limit:
         rules.append(_memory_rule(spec, job, service.memory_limit, wait, label_names))
+        rules.append(
+            _memory_exhaustion_rule(spec, job, service.memory_limit, service.scrape_interval, label_names)
+        )
+    rules.append(_restart_loop_rule(spec, job, service.scrape_interval, label_names))
     if _is_sample_app(spec):
         rules.extend(_sample_app_rules(job))
     return RuleGroup(f"slostack-{spec.name}-service", tuple(rules))
@@ -306,6 +310,65 @@ def _memory_rule(spec: Spec, job: str, limit: int, wait: Duration, label_names: 
             "memory; it will be killed at the limit.",
         },
         comment="saturation: memory close to the limit from service.resources",
+    )
+
+
+# Saturation policy, as data. Windows count scrapes, so the drill profile (1s scrapes) shrinks them
+# with everything else; at the default 15s scrape they are 5m and 15m. Memory: the trend of the last
+# EXHAUSTION_LOOKBACK_SCRAPES, extended EXHAUSTION_HORIZON_SCRAPES ahead, crosses the limit; only above
+# EXHAUSTION_FLOOR of it, so a process warming up (its memory rises fast from nothing) does not page.
+# Restarts: one instance started more than RESTARTS_MAX times within RESTARTS_WINDOW_SCRAPES; a deploy or
+# a rollback restarts each instance once.
+EXHAUSTION_LOOKBACK_SCRAPES = 20
+EXHAUSTION_HORIZON_SCRAPES = 60
+EXHAUSTION_FLOOR = (1, 2)  # half the limit
+RESTARTS_WINDOW_SCRAPES = 60
+RESTARTS_MAX = 2
+
+
+def _page_labels(spec: Spec, label_names: names.LabelNames) -> dict[str, str]:
+    labels = {**spec.labels, label_names.service: spec.name, "slo_severity": "page", "severity": "page"}
+    return dict(sorted(labels.items()))
+
+
+def _memory_exhaustion_rule(
+    spec: Spec, job: str, limit: int, scrape: Duration, label_names: names.LabelNames
+) -> Rule:
+    # Catches a leak long before MemoryHigh (90%) and before any request fails: the SLO cannot see it.
+    floor = limit * EXHAUSTION_FLOOR[0] // EXHAUSTION_FLOOR[1]
+    rss = f'process_resident_memory_bytes{{job="{job}"}}'
+    lookback = Duration(scrape.ms * EXHAUSTION_LOOKBACK_SCRAPES)
+    horizon_d = Duration(scrape.ms * EXHAUSTION_HORIZON_SCRAPES)
+    horizon = horizon_d.ms // 1000
+    wait = Duration(scrape.ms * 3)
+    return Rule(
+        alert=names.memory_exhaustion_alert_name(spec.name),
+        expr=f"max(\n  predict_linear({rss}[{lookback}], {horizon}) > {limit}\n  and\n  {rss} > {floor}\n)",
+        for_=str(wait),
+        labels=_page_labels(spec, label_names),
+        annotations={
+            "summary": f"{spec.name}: memory will reach its {limit // (1024 * 1024)}Mi limit "
+            f"within {horizon_d}",
+            "description": f"Resident memory of an instance of {spec.name} grows fast enough to hit the "
+            f"limit within {horizon_d} (trend of the last {lookback}); it will then be killed.",
+        },
+        comment="saturation: memory exhaustion predicted from the trend, against service.resources",
+    )
+
+
+def _restart_loop_rule(spec: Spec, job: str, scrape: Duration, label_names: names.LabelNames) -> Rule:
+    # Per instance: a rollout of N replicas restarts N processes once each, which is not a loop.
+    window = Duration(scrape.ms * RESTARTS_WINDOW_SCRAPES)
+    return Rule(
+        alert=names.restart_loop_alert_name(spec.name),
+        expr=f'max(changes(process_start_time_seconds{{job="{job}"}}[{window}])) > {RESTARTS_MAX}',
+        labels=_page_labels(spec, label_names),
+        annotations={
+            "summary": f"{spec.name}: an instance restarted more than {RESTARTS_MAX} times in {window}",
+            "description": f"An instance of {spec.name} (job {job}) keeps starting again: a crash loop. "
+            "Target-down may not fire if it comes back between scrapes.",
+        },
+        comment="saturation: restarts in a window (crash loop)",
     )
 
 
