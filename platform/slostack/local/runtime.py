@@ -9,7 +9,6 @@ previous good release (config, rules, app version and settings) and records that
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 
 from ..checks.tools import ToolMissing, run_tool
+from ..fileio import write_atomic
 from ..releases.local_ledger import LocalLedger, new_release_id
 from ..releases.model import NoPreviousRelease, Release, ReleaseKind
 from ..render.bundle import Bundle
@@ -69,10 +69,7 @@ class LocalRuntime:
         return json.loads(path.read_text()) if path.exists() else {}
 
     def _save_environment(self, data: dict[str, object]) -> None:
-        path = self.layout.environment_file
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
+        write_atomic(self.layout.environment_file, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def ports(self) -> Ports:
         saved = self._environment().get("ports")

@@ -24,13 +24,14 @@ import re
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from ..fileio import write_atomic
 
 __all__ = [
     "GroupRecord",
@@ -153,22 +154,6 @@ def _proc_cmdline(pid: int) -> tuple[str, ...] | None:
     return tuple(part.decode(errors="replace") for part in raw.split(b"\0")[:-1])
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Readers (Prometheus, another supervisor) see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 class Supervisor:
     """Start, stop, restart and scale processes recorded under `state_dir`. Thread- and process-safe."""
 
@@ -230,10 +215,10 @@ class Supervisor:
         return sorted(p.stem for p in (self.state_dir / "procs").glob("*.json"))
 
     def _save(self, rec: ProcessRecord) -> None:
-        _atomic_write(self._proc_path(rec.name), json.dumps(asdict(rec), indent=2) + "\n")
+        write_atomic(self._proc_path(rec.name), json.dumps(asdict(rec), indent=2) + "\n")
 
     def _save_group(self, rec: GroupRecord) -> None:
-        _atomic_write(self._group_path(rec.name), json.dumps(asdict(rec), indent=2) + "\n")
+        write_atomic(self._group_path(rec.name), json.dumps(asdict(rec), indent=2) + "\n")
 
     # ---- liveness ------------------------------------------------------------------------------------
 
@@ -524,7 +509,7 @@ class Supervisor:
             return None
         targets = [f"127.0.0.1:{r.port}" for r in self.running_members(name) if r.port is not None]
         path = self.state_dir / grp.targets_file
-        _atomic_write(path, json.dumps([{"targets": targets, "labels": grp.labels}], indent=2) + "\n")
+        write_atomic(path, json.dumps([{"targets": targets, "labels": grp.labels}], indent=2) + "\n")
         return path
 
 

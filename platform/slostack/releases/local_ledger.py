@@ -18,12 +18,12 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..fileio import write_atomic
 from ..render.bundle import Bundle
 from .model import NoPreviousRelease, Outcome, Release
 
@@ -34,20 +34,6 @@ def new_release_id(now: datetime | None = None) -> str:
     """Sortable by time, unique without coordination: `r20261204T201500Z-3f9a`."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     return f"r{stamp}-{secrets.token_hex(2)}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class LocalLedger:
@@ -131,7 +117,7 @@ class LocalLedger:
             folder.mkdir(parents=True)
             bundle.write(folder / "bundle")
         if spec_text:
-            _write_atomic(folder / "spec.yaml", spec_text)
+            write_atomic(folder / "spec.yaml", spec_text)
         self._append({"event": "release", "release": release.model_dump(mode="json")})
         return release
 
@@ -141,7 +127,7 @@ class LocalLedger:
             {"event": "outcome", "id": release_id, "outcome": outcome, "at": datetime.now(UTC).isoformat()}
         )
         if outcome == "succeeded":
-            _write_atomic(self._current, release_id + "\n")
+            write_atomic(self._current, release_id + "\n")
         return release
 
     def _append(self, event: dict[str, object]) -> None:

@@ -257,16 +257,7 @@ def _service_group(spec: Spec, options: RenderOptions) -> RuleGroup | None:
             alert=names.target_down_alert_name(spec.name),
             expr=f'sum(up{{job="{job}"}}) == 0\nor\nabsent(up{{job="{job}"}})',
             for_=str(wait),
-            labels=dict(
-                sorted(
-                    {
-                        **spec.labels,
-                        label_names.service: spec.name,
-                        "slo_severity": "page",
-                        "severity": "page",
-                    }.items()
-                )
-            ),
+            labels=_page_labels(spec, label_names),
             annotations={
                 "summary": f"{spec.name}: no target of job {job} is up",
                 "description": f"Prometheus cannot scrape any instance of {spec.name} (job {job}). "
@@ -294,16 +285,7 @@ def _memory_rule(spec: Spec, job: str, limit: int, wait: Duration, label_names: 
         alert=names.memory_high_alert_name(spec.name),
         expr=f'max(process_resident_memory_bytes{{job="{job}"}}) > {threshold}',
         for_=str(wait),
-        labels=dict(
-            sorted(
-                {
-                    **spec.labels,
-                    label_names.service: spec.name,
-                    "slo_severity": "page",
-                    "severity": "page",
-                }.items()
-            )
-        ),
+        labels=_page_labels(spec, label_names),
         annotations={
             "summary": f"{spec.name}: memory above 90% of its {limit // (1024 * 1024)}Mi limit",
             "description": f"An instance of {spec.name} uses more than {threshold} bytes of resident "
