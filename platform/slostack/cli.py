@@ -16,6 +16,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from .render.bundle import Bundle
+from .render.options import RenderOptions
 from .spec import Spec, SpecError, load_spec
 
 app = typer.Typer(
@@ -58,22 +60,18 @@ def _load(path: Path) -> Spec:
         fail(*(str(p) for p in exc.problems))
 
 
-def _render_options(templates: Path | None, sloth_labels: bool) -> object:
-    from .render.options import RenderOptions
-
+def _render_options(templates: Path | None, sloth_labels: bool) -> RenderOptions:
     if templates is not None and not templates.is_dir():
         fail(f"--templates {templates}: not a directory", status=2)
     return RenderOptions(templates=templates, sloth_labels=sloth_labels)
 
 
-def _render(spec: Spec, templates: Path | None, sloth_labels: bool):  # type: ignore[no-untyped-def]
+def _render(spec: Spec, templates: Path | None, sloth_labels: bool) -> Bundle:
     from .render.errors import RenderError
-    from .render.options import RenderOptions
     from .render.pipeline import render
     from .render.templates import TemplateError
 
     options = _render_options(templates, sloth_labels)
-    assert isinstance(options, RenderOptions)
     try:
         return render(spec, options)
     except TemplateError as exc:
@@ -83,10 +81,7 @@ def _render(spec: Spec, templates: Path | None, sloth_labels: bool):  # type: ig
 
 
 @contextmanager
-def _staged(bundle: object) -> Iterator[Path]:
-    from .render.bundle import Bundle
-
-    assert isinstance(bundle, Bundle)
+def _staged(bundle: Bundle) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="slostack-") as tmp:
         yield bundle.write(Path(tmp) / "bundle")
 
@@ -94,7 +89,6 @@ def _staged(bundle: object) -> Iterator[Path]:
 def _check_staged(spec: Spec, staged: Path) -> None:
     """promtool and amtool over a staged bundle: configs, rules, and every PromQL expression in it."""
     from .checks.bundle import check_bundle
-    from .render.bundle import Bundle
 
     report = check_bundle(Bundle.read(staged), staged)
     for skipped in report.skipped:
@@ -175,9 +169,8 @@ def test_command(spec_path: SpecArg, templates: TemplatesOpt = None, sloth_label
 FormatOpt = Annotated[str, typer.Option("--format", help="text, or markdown for a pull-request comment.")]
 
 
-def _bundle_of(path: Path, templates: Path | None, sloth_labels: bool):  # type: ignore[no-untyped-def]
+def _bundle_of(path: Path, templates: Path | None, sloth_labels: bool) -> Bundle:
     """A rendered bundle directory as it is, or a spec file rendered now."""
-    from .render.bundle import Bundle
     from .render.pipeline import MANIFEST
 
     if path.is_dir():
