@@ -34,7 +34,10 @@ def _annotations(rules_text: str, alert: str) -> dict[str, str]:
 
 
 def _case(series: list[dict[str, str]], at: str, alert: str, fires: bool, text: str) -> dict[str, object]:
-    expected = [{"exp_labels": LABELS, "exp_annotations": _annotations(text, alert)}] if fires else []
+    labels = (
+        LABELS if "RestartLoop" not in alert else {**LABELS, "severity": "ticket", "slo_severity": "ticket"}
+    )
+    expected = [{"exp_labels": labels, "exp_annotations": _annotations(text, alert)}] if fires else []
     return {
         "interval": "15s",
         "input_series": series,

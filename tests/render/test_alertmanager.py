@@ -188,6 +188,8 @@ def test_route_cases_use_the_labels_the_alert_rules_really_carry() -> None:
         ("CheckoutAvailabilityBurn", ("oncall", "healer")),
         ("CheckoutAvailabilityBurn", ("oncall",)),
         (names.target_down_alert_name("checkout"), ("oncall", "healer")),
+        # A service alert of the ticket tier (the restart loop) goes to the ticket receivers only.
+        (names.restart_loop_alert_name("checkout"), ("oncall",)),
         ("Watchdog", ("default",)),
         ("OtherServiceBurn", ("default",)),
     ]

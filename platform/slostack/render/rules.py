@@ -308,8 +308,8 @@ RESTARTS_WINDOW_SCRAPES = 60
 RESTARTS_MAX = 2
 
 
-def _page_labels(spec: Spec, label_names: names.LabelNames) -> dict[str, str]:
-    labels = {**spec.labels, label_names.service: spec.name, "slo_severity": "page", "severity": "page"}
+def _page_labels(spec: Spec, label_names: names.LabelNames, tier: str = "page") -> dict[str, str]:
+    labels = {**spec.labels, label_names.service: spec.name, "slo_severity": tier, "severity": tier}
     return dict(sorted(labels.items()))
 
 
@@ -344,7 +344,9 @@ def _restart_loop_rule(spec: Spec, job: str, scrape: Duration, label_names: name
     return Rule(
         alert=names.restart_loop_alert_name(spec.name),
         expr=f'max(changes(process_start_time_seconds{{job="{job}"}}[{window}])) > {RESTARTS_MAX}',
-        labels=_page_labels(spec, label_names),
+        # A ticket, not a page: the healer's own restarts and every rollout count toward it, and
+        # restarting a crash loop again fixes nothing; a person (or `auto` on the page alert) decides.
+        labels=_page_labels(spec, label_names, tier="ticket"),
         annotations={
             "summary": f"{spec.name}: an instance restarted more than {RESTARTS_MAX} times in {window}",
             "description": f"An instance of {spec.name} (job {job}) keeps starting again: a crash loop. "
