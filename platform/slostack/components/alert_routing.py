@@ -121,19 +121,19 @@ class AlertRouting(pulumi.ComponentResource):
         }
         if args.token is not None:
             secrets[HEALER_TOKEN_PATH] = args.token.value
-        docker.Container(
-            child(name, "container"),
-            name=parts.container_name(placement, args.host),
+        parts.service_container(
+            name,
+            self,
+            placement,
+            args.host,
             image=image.image_id,
+            port=args.port,
+            host_port=args.host_port,
+            labels={**placement.labels, **args.labels},
+            health=parts.wget_ready(args.port, "/-/ready"),
             command=self._command(args),
             uploads=parts.uploads(files, CONFIG_DIR) + parts.uploads(secrets, "/"),
             volumes=[docker.ContainerVolumeArgs(volume_name=data.name, container_path="/alertmanager")],
-            networks_advanced=parts.network(placement, args.host),
-            ports=parts.published(placement, args.port, args.host_port),
-            labels=parts.labels({**placement.labels, **args.labels}),
-            healthcheck=parts.healthcheck(parts.wget_ready(args.port, "/-/ready")),
-            restart=parts.RESTART,
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _kubernetes(

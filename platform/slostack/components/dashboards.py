@@ -104,23 +104,22 @@ class Dashboards(pulumi.ComponentResource):
         boards: dict[str, str],
         provisioning: dict[str, str],
     ) -> None:
-        import pulumi_docker as docker
 
         from . import docker_parts as parts
 
         image = parts.remote_image(name, args.image, self)
-        docker.Container(
-            child(name, "container"),
-            name=parts.container_name(placement, args.host),
+        parts.service_container(
+            name,
+            self,
+            placement,
+            args.host,
             image=image.image_id,
+            port=args.port,
+            host_port=args.host_port,
+            labels={**placement.labels, **args.labels},
+            health=parts.wget_ready(args.port, "/api/health"),
             envs=[f"{k}={v}" for k, v in sorted(self._env(args).items())],
             uploads=parts.uploads(provisioning, PROVISIONING_DIR) + parts.uploads(boards, DASHBOARDS_DIR),
-            networks_advanced=parts.network(placement, args.host),
-            ports=parts.published(placement, args.port, args.host_port),
-            labels=parts.labels({**placement.labels, **args.labels}),
-            healthcheck=parts.healthcheck(parts.wget_ready(args.port, "/api/health")),
-            restart=parts.RESTART,
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _dashboard_maps(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -20,7 +21,9 @@ __all__ = [
     "labels",
     "network",
     "published",
+    "python_ready",
     "remote_image",
+    "service_container",
     "uploads",
     "wget_ready",
 ]
@@ -65,6 +68,9 @@ def labels(values: Mapping[str, str]) -> list[docker.ContainerLabelArgs]:
     return [docker.ContainerLabelArgs(label=k, value=v) for k, v in sorted(values.items())]
 
 
+_label_args = labels  # `service_container` takes a parameter named `labels`
+
+
 def healthcheck(test: Sequence[str]) -> docker.ContainerHealthcheckArgs:
     return docker.ContainerHealthcheckArgs(
         tests=list(test), interval="10s", timeout="3s", retries=3, start_period="15s"
@@ -80,3 +86,43 @@ def published(placement: DockerPlacement, port: int, host_port: int | None) -> l
     if not placement.publish or host_port is None:
         return []
     return [docker.ContainerPortArgs(internal=port, external=host_port, ip="127.0.0.1")]
+
+
+def python_ready(port: int, path: str) -> list[str]:
+    """For the Python images (app, healer), which have neither wget nor curl."""
+    probe = (
+        "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("
+        f"'http://127.0.0.1:{port}{path}', timeout=2).status == 200 else 1)"
+    )
+    return ["CMD", "python", "-c", probe]
+
+
+def service_container(
+    name: str,
+    parent: pulumi.Resource,
+    placement: DockerPlacement,
+    host: str,
+    *,
+    image: pulumi.Input[str],
+    port: int,
+    host_port: int | None,
+    labels: Mapping[str, str],
+    health: Sequence[str],
+    **settings: Any,
+) -> docker.Container:
+    """One long-running container of the stack: on the stack's network under its rendered host name,
+    published on 127.0.0.1 only when asked, labelled, health-checked, restarted unless stopped.
+    `settings` are the container's own (command, uploads, volumes...); `networks_advanced` may replace
+    the default network."""
+    settings.setdefault("networks_advanced", network(placement, host))
+    return docker.Container(
+        child(name, "container"),
+        name=container_name(placement, host),
+        image=image,
+        ports=published(placement, port, host_port),
+        labels=_label_args(labels),
+        healthcheck=healthcheck(health),
+        restart=RESTART,
+        opts=pulumi.ResourceOptions(parent=parent),
+        **settings,
+    )

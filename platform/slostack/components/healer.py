@@ -180,15 +180,17 @@ class Healer(pulumi.ComponentResource):
         volumes.append(docker.ContainerVolumeArgs(volume_name=state.name, container_path=STATE_DIR))
         secrets: dict[str, pulumi.Input[str]] = {HEALER_TOKEN_PATH: args.token}
         secrets.update({container_path(p, CONFIG_DIR): c for p, c in args.secret_files.items()})
-        probe = (
-            "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("
-            f"'http://127.0.0.1:{args.port}/health', timeout=2).status == 200 else 1)"
-        )
         image = parts.remote_image(name, args.image, self)
-        docker.Container(
-            child(name, "container"),
-            name=parts.container_name(placement, args.host),
+        parts.service_container(
+            name,
+            self,
+            placement,
+            args.host,
             image=image.image_id,
+            port=args.port,
+            host_port=args.host_port,
+            labels={**placement.labels, **args.labels},
+            health=parts.python_ready(args.port, "/health"),
             command=healer_command("docker", args.port, args.prometheus_url),
             working_dir=CONFIG_DIR,
             envs=envs,
@@ -196,11 +198,6 @@ class Healer(pulumi.ComponentResource):
             + parts.uploads(secrets, "/"),
             volumes=volumes,
             networks_advanced=networks,
-            ports=parts.published(placement, args.port, args.host_port),
-            labels=parts.labels({**placement.labels, **args.labels}),
-            healthcheck=parts.healthcheck(["CMD", "python", "-c", probe]),
-            restart=parts.RESTART,
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _kubernetes(

@@ -117,24 +117,20 @@ class SampleService(pulumi.ComponentResource):
                 f"(the spec asks for {service.replicas}); use the kubernetes target to run replicas",
                 resource=self,
             )
-        probe = (
-            "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("
-            f"'http://127.0.0.1:{service.port}/health', timeout=2).status == 200 else 1)"
-        )
-        container = docker.Container(
-            child(name, "container"),
-            name=parts.container_name(placement, host),
+        container = parts.service_container(
+            name,
+            self,
+            placement,
+            host,
             image=image_ref,
+            port=service.port,
+            host_port=args.host_port,
+            labels=labels,
+            health=parts.python_ready(service.port, "/health"),
             envs=[f"{k}={v}" for k, v in sorted(service.env.items())],
-            networks_advanced=parts.network(placement, host),
-            ports=parts.published(placement, service.port, args.host_port),
-            labels=parts.labels(labels),
-            healthcheck=parts.healthcheck(["CMD", "python", "-c", probe]),
-            restart=parts.RESTART,
             memory=max(6, service.memory_limit // _MIB) if service.memory_limit else None,
             # The app drains for up to 25 s on SIGTERM (sample_app/Dockerfile); don't cut it short.
             stop_timeout=30,
-            opts=pulumi.ResourceOptions(parent=self),
         )
         return image_ref, container.name
 
