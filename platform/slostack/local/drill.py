@@ -63,7 +63,7 @@ class _Watch:
         self.healer = f"http://127.0.0.1:{ports.healer}"
         token = runtime.layout.secret("healer-token").read_text().strip()
         self.client = httpx.Client(timeout=2.0, headers={"Authorization": f"Bearer {token}"})
-        self.service = str(runtime._environment().get("service", ""))
+        self.service = runtime.service()
         self.policy = load_policy_file(runtime.layout.active / "healer" / "policy.yml")
 
     def alerts(self) -> list[dict[str, Any]]:
@@ -164,7 +164,7 @@ def run_drill(
 ) -> DrillReport:
     if mode not in MODES:
         raise LocalStackError(f"unknown drill mode {mode!r}; choose one of {', '.join(MODES)}")
-    runtime._require_current()
+    runtime.require_current()
     watch = _Watch(runtime)
     say = progress or (lambda _: None)
     quiet_by = time.monotonic() + 30
@@ -199,7 +199,7 @@ def run_drill(
             say(f"+{events[-1].at:6.1f}s  {kind}: {detail}")
 
         if mode == "bad-release":
-            current = runtime._require_current()
+            current = runtime.require_current()
             release = runtime.deploy(f"{current.app_version}-bad", {"FAIL_MODE": "error"})
             note("fault_injected", f"deployed release {release.id} ({release.app_version}, FAIL_MODE=error)")
         else:

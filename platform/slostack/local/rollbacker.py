@@ -20,7 +20,7 @@ class LedgerRollbacker:
         from ..healer.actuators.base import ActuatorError
 
         runtime = LocalRuntime(EnvLayout(self.env_root))
-        service = str(runtime._environment().get("service", ""))
+        service = runtime.service()
         if target != service:
             raise ActuatorError(f"this environment runs {service!r}, not {target!r}")
         try:

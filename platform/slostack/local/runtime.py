@@ -87,6 +87,10 @@ class LocalRuntime:
         self._save_environment(env)
         return ports
 
+    def service(self) -> str:
+        """The name of the service this environment runs ('' before the first `up`)."""
+        return str(self._environment().get("service", ""))
+
     def profile(self) -> Profile:
         value = self._environment().get("profile", "default")
         return "drill" if value == "drill" else "default"
@@ -293,7 +297,7 @@ class LocalRuntime:
     def deploy(self, app_version: str | None, overrides: dict[str, str]) -> Release:
         """Ship another app version and/or settings on top of the current release's spec."""
         with self.ledger.locked():
-            current = self._require_current()
+            current = self.require_current()
             spec_text = self.ledger.spec_text(current.id)
             spec = self.spec_for(spec_text, self._spec_source(), self.profile())
             bundle = self.ledger.bundle(current.id)
@@ -309,7 +313,7 @@ class LocalRuntime:
     def rollback(self, to: str | None = None, *, restart_healer: bool = True) -> Release:
         """Re-apply the previous good release (or `to`), recorded as a new release."""
         with self.ledger.locked():
-            current = self._require_current()
+            current = self.require_current()
             try:
                 target = self.ledger.get(to) if to else self.ledger.previous_good()
             except KeyError:
@@ -349,7 +353,7 @@ class LocalRuntime:
     def down(self) -> list[str]:
         """Stop exactly the processes this environment started (by pid file, surviving stale ones)."""
         stopped = []
-        service = str(self._environment().get("service", ""))
+        service = self.service()
         if service and self.supervisor.group(service) is not None:
             members = [r.name for r in self.supervisor.running_members(service)]
             self.supervisor.stop_group(service)
@@ -361,7 +365,7 @@ class LocalRuntime:
 
     def status(self) -> dict[str, Any]:
         ports = self.ports()
-        service = str(self._environment().get("service", ""))
+        service = self.service()
         components: dict[str, object] = {}
         for name in ("prometheus", "alertmanager", "healer", "grafana"):
             record = self.supervisor.record(name)
@@ -407,13 +411,13 @@ class LocalRuntime:
         }
         if self.supervisor.is_running("grafana"):
             out["grafana"] = f"http://127.0.0.1:{ports.grafana}"
-        service = spec.name if spec else str(self._environment().get("service", ""))
+        service = spec.name if spec else self.service()
         for member in self.supervisor.running_members(service) if service else []:
             out[member.name] = f"http://127.0.0.1:{member.port}"
         return out
 
     # ---- helpers ----------------------------------------------------------------------------------
-    def _require_current(self) -> Release:
+    def require_current(self) -> Release:
         current = self.ledger.current()
         if current is None:
             raise LocalStackError(f"nothing deployed in {self.layout.root}; run `slostack up SPEC` first")
