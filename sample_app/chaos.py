@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from sample_app.faults import FaultInjector, FaultState
 from sample_app.settings import (
@@ -23,6 +23,7 @@ from sample_app.settings import (
     parse_after,
     parse_byte_size,
     parse_duration,
+    parse_lasts,
     parse_rate,
 )
 
@@ -44,6 +45,7 @@ Rate = Annotated[float, BeforeValidator(lambda value: parse_rate(_as_text(value)
 Duration = Annotated[float, BeforeValidator(lambda value: parse_duration(_as_text(value)))]
 ByteSize = Annotated[int, BeforeValidator(lambda value: parse_byte_size(_as_text(value)))]
 AfterSpec = Annotated[After, BeforeValidator(lambda value: parse_after(_as_text(value)))]
+Lasts = Annotated[float, BeforeValidator(lambda value: parse_lasts(_as_text(value)))]
 
 _DEFAULTS = FaultConfig()
 
@@ -59,6 +61,9 @@ class ChaosRequest(BaseModel):
     after: AfterSpec = _DEFAULTS.after
     memory_step: ByteSize = _DEFAULTS.memory_step
     memory_cap: ByteSize = _DEFAULTS.memory_cap
+    # `for` reads best in a body ({"after": "30s", "for": "6s"}) but is a Python keyword, hence the alias.
+    # Only the alias is accepted: extra="forbid" refuses "lasts" like any unknown key.
+    lasts: Lasts = Field(default=_DEFAULTS.lasts, alias="for")
 
     def to_config(self) -> FaultConfig:
         return FaultConfig(
@@ -68,6 +73,7 @@ class ChaosRequest(BaseModel):
             after=self.after,
             memory_step=self.memory_step,
             memory_cap=self.memory_cap,
+            lasts=self.lasts,
         )
 
 
@@ -80,7 +86,9 @@ def describe(state: FaultState) -> dict[str, Any]:
         "after": config.after.describe(),
         "memory_step_bytes": config.memory_step,
         "memory_cap_bytes": config.memory_cap,
+        "for_seconds": config.lasts,
         "active": state.active and config.mode is not FailMode.NONE,
+        "expired": state.expired and config.mode is not FailMode.NONE,
         "requests_seen": state.requests_seen,
         "leaked_bytes": state.leaked_bytes,
         "injected": {
@@ -116,11 +124,12 @@ def chaos_router(injector: FaultInjector, token: str) -> APIRouter:
             return JSONResponse({"detail": errors}, status_code=422)
         injector.configure(body.to_config())
         _log.warning(
-            "fault configured: mode=%s rate=%g latency=%gs after=%s",
+            "fault configured: mode=%s rate=%g latency=%gs after=%s for=%s",
             body.mode.value,
             body.rate,
             body.latency,
             body.after.describe(),
+            f"{body.lasts:g}s" if body.lasts else "until cleared",
             extra={"fail_mode": body.mode.value},
         )
         return describe(injector.state())

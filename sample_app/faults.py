@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import NoReturn
 
 from sample_app.settings import FailMode, FaultConfig
@@ -40,12 +41,21 @@ def crash_process() -> NoReturn:
     os._exit(CRASH_EXIT_CODE)
 
 
+class _Phase(Enum):
+    """Where a fault is in its life: waiting for ``after``, injecting, or past its ``lasts``."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
 @dataclass(frozen=True, slots=True)
 class FaultState:
     """What ``GET /chaos`` and the metrics collector show."""
 
     config: FaultConfig
     active: bool
+    expired: bool
     requests_seen: int
     leaked_bytes: int
     injected: dict[FailMode, int]
@@ -71,23 +81,30 @@ class FaultInjector:
         self._config = config
         self._configured_at = clock()
         self._requests_seen = 0
+        # When a request-count `after` was reached; a time `after` needs no record (see _start_time).
+        self._reached_at: float | None = None
+        self._expiry_logged = False
 
     @property
     def config(self) -> FaultConfig:
         return self._config
 
     def configure(self, config: FaultConfig) -> None:
-        """Replace the fault. ``after`` restarts from now, and memory leaked so far is released."""
+        """Replace the fault. ``after`` and ``lasts`` restart from now, and leaked memory is released."""
         self._config = config
         self._configured_at = self._clock()
         self._requests_seen = 0
+        self._reached_at = None
+        self._expiry_logged = False
         self._leaked.clear()
         self._leaked_bytes = 0
 
     def state(self) -> FaultState:
+        phase = self._phase()
         return FaultState(
             config=self._config,
-            active=self._started(),
+            active=phase is _Phase.ACTIVE,
+            expired=phase is _Phase.EXPIRED,
             requests_seen=self._requests_seen,
             leaked_bytes=self._leaked_bytes,
             injected=dict(self._injected),
@@ -102,8 +119,14 @@ class FaultInjector:
         config = self._config
         if config.mode is FailMode.NONE:
             return None
-        self._requests_seen += 1
-        if not self._started() or self._rng.random() >= config.rate:
+        self._count_request()
+        phase = self._phase()
+        if phase is _Phase.EXPIRED:
+            # Memory leaked so far stays leaked, as a real leak does not heal itself; only the growth
+            # stops. DELETE /chaos (or a new fault) releases it.
+            self._log_expiry_once()
+            return None
+        if phase is _Phase.WAITING or self._rng.random() >= config.rate:
             return None
         self._injected[config.mode] += 1
         if config.mode is FailMode.LATENCY:
@@ -114,12 +137,49 @@ class FaultInjector:
             self._crash()
         return config.mode
 
-    def _started(self) -> bool:
+    def _count_request(self) -> None:
+        self._requests_seen += 1
+        after = self._config.after
+        # The first `requests` requests pass; the fault starts with the next one, and so does `lasts`.
+        if after.requests and self._reached_at is None and self._requests_seen > after.requests:
+            self._reached_at = self._clock()
+
+    def _start_time(self, now: float) -> float | None:
+        """When the fault started, or None while it still waits for its ``after``."""
         after = self._config.after
         if after.requests:
-            # The first `requests` requests pass; the fault starts with the next one.
-            return self._requests_seen > after.requests
-        return self._clock() - self._configured_at >= after.seconds
+            return self._reached_at
+        if now - self._configured_at >= after.seconds:
+            # The scheduled start, not the first request after it: `lasts` must not stretch with idle time.
+            return self._configured_at + after.seconds
+        return None
+
+    def _phase(self) -> _Phase:
+        # One clock reading per decision, so the start and the expiry are judged at the same instant.
+        now = self._clock()
+        start = self._start_time(now)
+        if start is None:
+            return _Phase.WAITING
+        lasts = self._config.lasts
+        if lasts and now - start >= lasts:
+            return _Phase.EXPIRED
+        return _Phase.ACTIVE
+
+    def _log_expiry_once(self) -> None:
+        """Say in the log when the fault stopped hitting, so a drill's timeline shows why it recovered.
+
+        Noticed on the first request after expiry: nothing else runs the injector in between.
+        """
+        if self._expiry_logged:
+            return
+        self._expiry_logged = True
+        mode = self._config.mode.value
+        _log.warning(
+            "fault expired after %gs: mode=%s no longer injected",
+            self._config.lasts,
+            mode,
+            extra={"fail_mode": mode},
+        )
 
     def _leak(self, step: int, cap: int) -> None:
         size = min(step, cap - self._leaked_bytes)

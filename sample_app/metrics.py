@@ -163,18 +163,22 @@ class AppCollector:
         yield build
 
         state = self._injector.state()
+        # An expired fault reads as `none`, like a cleared one: the healer's diagnosis takes any mode
+        # above 0 as the cause of an incident, and a fault that stopped by itself no longer is one.
+        in_force = FailMode.NONE if state.expired else state.config.mode
         mode = GaugeMetricFamily(
             "sample_app_fail_mode",
-            "1 for the configured failure mode, 0 for the others.",
+            "1 for the configured failure mode (none once its FAIL_FOR ran out), 0 for the others.",
             labels=["mode"],
         )
         for candidate in FailMode:
-            mode.add_metric([candidate.value], 1 if candidate is state.config.mode else 0)
+            mode.add_metric([candidate.value], 1 if candidate is in_force else 0)
         yield mode
 
         active = GaugeMetricFamily(
             "sample_app_fail_active",
-            "1 once the configured fault is past its FAIL_AFTER delay and hitting requests.",
+            "1 while the configured fault is past its FAIL_AFTER delay, within its FAIL_FOR, and hitting "
+            "requests.",
             value=1 if state.active and state.config.mode is not FailMode.NONE else 0,
         )
         yield active

@@ -14,6 +14,11 @@ Spellings, chosen to match what drill authors already type for Kubernetes and Pr
   configured (process start, or the ``POST /chaos``); ``100r`` or a bare integer ``100`` means "after
   the first 100 fault-eligible requests". A bare number is a request count here, unlike in
   ``FAIL_LATENCY``, because "after N" most often counts requests in drills; time always needs a unit.
+- ``FAIL_FOR``: how long the fault lasts once it has started (``6s``, ``2m``, or a bare number of
+  seconds as in ``FAIL_LATENCY``), at most 1 hour. It counts from the start, not from the
+  configuration: ``FAIL_AFTER=30s FAIL_FOR=10s`` injects from 30 s to 40 s, and with ``FAIL_AFTER=100``
+  the clock starts at request 101. Then the fault stops by itself, so a drill can watch the service
+  recover without anyone clearing it. Unset or ``0`` means until cleared.
 
 An empty variable counts as unset, so ``ENV FAIL_MODE=`` in an image does not break the start.
 """
@@ -40,6 +45,7 @@ __all__ = [
     "parse_after",
     "parse_byte_size",
     "parse_duration",
+    "parse_lasts",
     "parse_rate",
 ]
 
@@ -53,6 +59,8 @@ MAX_LATENCY_SECONDS = 60.0
 MAX_STARTUP_DELAY_SECONDS = 300.0
 MAX_AFTER_SECONDS = 86_400.0
 MAX_AFTER_REQUESTS = 1_000_000_000
+# Long enough for any drill; a longer "temporary" fault is really a forgotten one.
+MAX_LASTS_SECONDS = 3_600.0
 # Short tokens are guessable, and this one lets a caller break the service on purpose.
 MIN_TOKEN_LENGTH = 16
 
@@ -93,7 +101,11 @@ class After:
 
 @dataclass(frozen=True, slots=True)
 class FaultConfig:
-    """One injected fault. ``rate`` is the share of eligible requests it hits, from 0 to 1."""
+    """One injected fault. ``rate`` is the share of eligible requests it hits, from 0 to 1.
+
+    ``lasts`` is how many seconds the fault stays on once it started (``FAIL_FOR``); 0 means until
+    cleared.
+    """
 
     mode: FailMode = FailMode.NONE
     rate: float = 1.0
@@ -101,6 +113,7 @@ class FaultConfig:
     after: After = After()
     memory_step: int = 1 * MiB
     memory_cap: int = 200 * MiB
+    lasts: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +183,10 @@ def parse_after(raw: str) -> After:
     return After(seconds=parse_duration(text, maximum=MAX_AFTER_SECONDS))
 
 
+def parse_lasts(raw: str) -> float:
+    return parse_duration(raw, maximum=MAX_LASTS_SECONDS)
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read every variable, collect every problem, and raise them together as one line."""
     problems: list[str] = []
@@ -196,6 +213,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         after=parsed("FAIL_AFTER", parse_after, defaults.after),
         memory_step=parsed("FAIL_MEMORY_STEP", parse_byte_size, defaults.memory_step),
         memory_cap=parsed("FAIL_MEMORY_CAP", parse_byte_size, defaults.memory_cap),
+        lasts=parsed("FAIL_FOR", parse_lasts, defaults.lasts),
     )
     settings = Settings(
         fault=fault,

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from sample_app import main
+from sample_app.faults import FaultInjector
 from sample_app.main import create_app
 from sample_app.probes import Lifecycle
 from sample_app.settings import FailMode, FaultConfig, Settings
@@ -20,10 +21,12 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def build(
-    settings: Settings | None = None, lifecycle: Lifecycle | None = None
+    settings: Settings | None = None,
+    lifecycle: Lifecycle | None = None,
+    injector: FaultInjector | None = None,
 ) -> tuple[FastAPI, CollectorRegistry]:
     registry = CollectorRegistry()
-    return create_app(settings or Settings(), registry, lifecycle=lifecycle), registry
+    return create_app(settings or Settings(), registry, lifecycle=lifecycle, injector=injector), registry
 
 
 @pytest.fixture
@@ -177,6 +180,10 @@ def test_chaos_is_absent_without_a_token() -> None:
         ),
         pytest.param({"mode": "memory", "memory_cap": "5Gi"}, ["memory_cap"], id="a cap above the ceiling"),
         pytest.param({"mode": "error", "after": 1.5}, ["after"], id="a fractional after without a unit"),
+        pytest.param({"mode": "error", "for": "-1s"}, ["for"], id="a negative for"),
+        pytest.param({"mode": "error", "for": "61m"}, ["for"], id="a for above an hour"),
+        pytest.param({"mode": "error", "for": None}, ["for"], id="a null for"),
+        pytest.param({"mode": "error", "lasts": 5}, ["lasts"], id="only the key for names the duration"),
         pytest.param({"rate": 1}, ["mode"], id="the mode is required"),
         pytest.param({"mode": "error", "colour": "red"}, ["colour"], id="unknown fields are refused"),
     ],
@@ -201,10 +208,12 @@ def test_chaos_accepts_numbers_and_spellings_alike(served: tuple[TestClient, Col
             "after": "100r",
             "memory_step": 4096,
             "memory_cap": "1Mi",
+            "for": 90,
         },
         headers=AUTH,
     ).json()
     assert (shown["rate"], shown["latency_seconds"], shown["after"]) == (0.5, 0.25, "100r")
+    assert shown["for_seconds"] == 90.0
     assert (shown["memory_step_bytes"], shown["memory_cap_bytes"]) == (4096, 1024 * 1024)
 
 
@@ -215,6 +224,25 @@ def test_faults_spare_probes_metrics_and_chaos(served: tuple[TestClient, Collect
     for path in ("/health", "/ready", "/metrics", "/chaos"):
         assert client.get(path, headers=AUTH).status_code == 200, path
     assert registry.get_sample_value("sample_app_fail_mode", {"mode": FailMode.ERROR.value}) == 1
+
+
+def test_a_chaos_fault_with_for_stops_by_itself() -> None:
+    now = [1000.0]
+    injector = FaultInjector(FaultConfig(), clock=lambda: now[0])
+    app, registry = build(Settings(chaos_token=TOKEN), injector=injector)
+    with TestClient(app) as client:
+        assert client.get("/chaos", headers=AUTH).json()["for_seconds"] == 0.0  # until cleared
+        shown = client.post("/chaos", json={"mode": "error", "for": "6s"}, headers=AUTH).json()
+        assert (shown["for_seconds"], shown["active"], shown["expired"]) == (6.0, True, False)
+        assert client.get("/ping").status_code == 500
+
+        now[0] += 6
+        assert client.get("/ping").status_code == 200
+        shown = client.get("/chaos", headers=AUTH).json()
+        assert (shown["mode"], shown["active"], shown["expired"]) == ("error", False, True)
+        assert shown["injected"]["error"] == 1
+    assert registry.get_sample_value("sample_app_fail_mode", {"mode": FailMode.ERROR.value}) == 0
+    assert registry.get_sample_value("sample_app_fail_mode", {"mode": FailMode.NONE.value}) == 1
 
 
 def test_create_app_reads_the_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -313,6 +313,17 @@ def test_chaos_endpoint_requires_the_token_validates_and_changes_behaviour_live(
             time.sleep(0.1)
         assert 1.0 <= time.monotonic() - configured < 10.0
 
+        # Taken before the POST, so the server's own start of the fault is no earlier than this.
+        before = time.monotonic()
+        client.post("/chaos", json={"mode": "error", "for": "1s"}, headers=AUTH)
+        assert client.get("/ping").status_code == 500 or time.monotonic() - before >= 1.0
+        deadline = before + 10.0
+        while client.get("/ping").status_code == 500 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert 1.0 <= time.monotonic() - before < 10.0
+        assert client.get("/chaos", headers=AUTH).json()["expired"]
+        assert app.sample("sample_app_fail_mode", mode="error") == 0
+
         cleared = client.delete("/chaos", headers=AUTH).json()
         assert cleared["mode"] == "none"
         assert client.get("/ping").status_code == 200

@@ -30,6 +30,7 @@ def good_env() -> dict[str, str]:
         "FAIL_RATE": "0.25",
         "FAIL_LATENCY": "250ms",
         "FAIL_AFTER": "30s",
+        "FAIL_FOR": "6s",
         "FAIL_MEMORY_STEP": "1Mi",
         "FAIL_MEMORY_CAP": "200Mi",
         "FAIL_SEED": "7",
@@ -49,6 +50,7 @@ def test_the_good_environment_is_read_field_by_field() -> None:
             after=After(seconds=30.0),
             memory_step=MiB,
             memory_cap=200 * MiB,
+            lasts=6.0,
         ),
         app_version="1.4.2+build.7",
         chaos_token=TOKEN,
@@ -61,6 +63,7 @@ def test_the_good_environment_is_read_field_by_field() -> None:
 def test_an_empty_environment_gives_the_documented_defaults() -> None:
     settings = load_settings({})
     assert settings.fault == FaultConfig(FailMode.NONE, 1.0, 2.0, After(), MiB, 200 * MiB)
+    assert settings.fault.lasts == 0.0  # until cleared
     assert (settings.app_version, settings.chaos_token, settings.seed) == ("dev", None, None)
     assert settings.metrics_enabled
 
@@ -79,6 +82,11 @@ def test_an_empty_environment_gives_the_documented_defaults() -> None:
         pytest.param({"FAIL_AFTER": "100r"}, "after", After(requests=100), id="after a count of requests"),
         pytest.param({"FAIL_AFTER": "100"}, "after", After(requests=100), id="a bare after counts requests"),
         pytest.param({"FAIL_AFTER": "0"}, "after", After(), id="after zero starts at once"),
+        pytest.param({"FAIL_FOR": "90"}, "lasts", 90.0, id="a bare for is in seconds, like a latency"),
+        pytest.param({"FAIL_FOR": "500ms"}, "lasts", 0.5, id="a for in milliseconds"),
+        pytest.param({"FAIL_FOR": "60m"}, "lasts", 3600.0, id="a for of one hour is the ceiling"),
+        pytest.param({"FAIL_FOR": "0"}, "lasts", 0.0, id="a for of zero means until cleared"),
+        pytest.param({"FAIL_FOR": ""}, "lasts", 0.0, id="an empty for means until cleared"),
         pytest.param({"FAIL_MEMORY_STEP": "512Ki"}, "memory_step", 512 * 1024, id="a step in KiB"),
         pytest.param({"FAIL_MEMORY_STEP": "1048576"}, "memory_step", MiB, id="a step in bare bytes"),
         pytest.param({"FAIL_MEMORY_STEP": "2M"}, "memory_step", 2_000_000, id="a step in decimal megabytes"),
@@ -134,6 +142,21 @@ def test_good_fault_values(change: dict[str, str], field: str, expected: object)
             "FAIL_AFTER: must be a duration like 30s or 500ms, or a request count like 100r or 100 "
             "(got '10x')",
             id="an after with an unknown unit",
+        ),
+        pytest.param(
+            {"FAIL_FOR": "-5s"},
+            "FAIL_FOR: must be a duration like 250ms, 2s or 1.5 (seconds), at most 3600s (got '-5s')",
+            id="a negative for",
+        ),
+        pytest.param(
+            {"FAIL_FOR": "a while"},
+            "FAIL_FOR: must be a duration like 250ms, 2s or 1.5 (seconds), at most 3600s (got 'a while')",
+            id="a for that is not a duration",
+        ),
+        pytest.param(
+            {"FAIL_FOR": "61m"},
+            "FAIL_FOR: must be a duration of at most 3600s (got '61m')",
+            id="a for longer than an hour is a forgotten fault",
         ),
         pytest.param(
             {"FAIL_MEMORY_STEP": "1MB"},
