@@ -213,7 +213,10 @@ def incident_show(
         runtime.urls(runtime.ports())["prometheus"] if runtime.supervisor.is_running("prometheus") else None
     )
     try:
-        typer.echo(incident_report(state, incident_id, output_format, prometheus), nl=False)
+        # The rendered policy names each SLO's error-ratio rule, which the profile (drill: 1h SLOs)
+        # decides: the SLI chart reads that rule rather than assume the 30-day 5m one.
+        policy = runtime.layout.active / "healer" / "policy.yml"
+        typer.echo(incident_report(state, incident_id, output_format, prometheus, policy), nl=False)
     except FileNotFoundError:
         fail(f"no healer state in {state}: has `slostack up --env {env}` run?")
     except KeyError:

@@ -16,18 +16,12 @@ import pytest
 
 from slostack.healer.report import incident_report
 from slostack.local.supervisor import Supervisor
-from tests.healer.harness import AUTH, Recorder, alert, message, policy, wait_for
+from tests.healer.harness import ALERT_LABELS, AUTH, Recorder, alert, message, policy, wait_for
 
 from .recorded import HEALTHY, key_for
 
 CHROMIUM = Path("/usr/bin/chromium")
-LABELS = {
-    "alertname": "CheckoutAvailabilityBurn",
-    "slo_name": "availability",
-    "slo_severity": "page",
-    "slo_service": "checkout",
-    "slo_id": "checkout-availability",
-}
+LABELS = ALERT_LABELS
 
 
 def _prometheus(readings: dict[str, Any]) -> Recorder:

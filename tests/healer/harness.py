@@ -48,6 +48,16 @@ def write_policy(path: Path, p: HealerPolicyFile) -> Path:
     return path
 
 
+# The checkout example's availability page alert, as Alertmanager labels it.
+ALERT_LABELS = {
+    "alertname": "CheckoutAvailabilityBurn",
+    "slo_name": "availability",
+    "slo_severity": "page",
+    "slo_service": "checkout",
+    "slo_id": "checkout-availability",
+}
+
+
 def alert(
     *,
     status: str = "firing",
@@ -57,14 +67,7 @@ def alert(
 ) -> dict[str, Any]:
     return {
         "status": status,
-        "labels": labels
-        or {
-            "alertname": "CheckoutAvailabilityBurn",
-            "slo_name": "availability",
-            "slo_severity": "page",
-            "slo_service": "checkout",
-            "slo_id": "checkout-availability",
-        },
+        "labels": labels or dict(ALERT_LABELS),
         "annotations": {"summary": "burning"},
         "startsAt": starts_at,
         "endsAt": "0001-01-01T00:00:00Z",

@@ -392,7 +392,7 @@ def create_app(
         except KeyError:
             raise HTTPException(404, "no such incident") from None
         source = prometheus if isinstance(prometheus, HttpPrometheus) else None
-        text = await build_report(rec, source, fmt, now=clock.now())
+        text = await build_report(rec, source, fmt, now=clock.now(), policy=config.policy)
         media = "text/html; charset=utf-8" if fmt == "html" else "text/markdown; charset=utf-8"
         # The HTML loads nothing; the header says so again for browsers that open it from here.
         headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
