@@ -13,6 +13,7 @@ from slostack.render.expressions import Reference, bundle_expressions, reference
 from slostack.render.healer_policy import POLICY_PATH
 from slostack.render.options import RenderOptions
 from slostack.render.pipeline import render
+from slostack.spec.model import QuerySLI
 
 from .conftest import bundle_of
 
@@ -63,7 +64,9 @@ def test_every_expression_of_every_artifact_is_listed(example: Path) -> None:
         if path.startswith(names.GRAFANA_DASHBOARDS_DIR)
     )
     assert len([e for e in found if e.kind == "dashboard"]) == dashboard_targets
-    assert len([e for e in found if e.kind == "healer"]) == len(spec.slos)
+    # A verify query per SLO, and a "now" query per SLO that is not a query SLI.
+    now_queries = sum(not isinstance(s.sli, QuerySLI) for s in spec.slos)
+    assert len([e for e in found if e.kind == "healer"]) == len(spec.slos) + now_queries
     assert all(e.artifact in bundle and e.location and e.expr for e in found)
     assert not any("$__" in e.runnable() for e in found)
 

@@ -75,6 +75,9 @@ class Engine:
         self._runners: dict[int, asyncio.Task[None]] = {}
         self._kicks: dict[int, asyncio.Event] = {}
         self._dispatcher: asyncio.Task[None] | None = None
+        # Incidents whose burn was confirmed (id -> what the watch saw). In memory on purpose: a
+        # restarted healer watches again before acting, which only delays, never repeats an action.
+        self._confirmed: dict[int, str] = {}
         # Store calls get their own small pool: they must never queue behind slow actuator calls
         # (which use the default pool), or an hour-long rollback would stall every other incident.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healer-db")
@@ -226,6 +229,7 @@ class Engine:
         finally:
             self._runners.pop(incident_id, None)
             self._kicks.pop(incident_id, None)
+            self._confirmed.pop(incident_id, None)
 
     def _policy_of(self, inc: Incident) -> HealingPolicy | None:
         if inc.policy is None or not 0 <= inc.policy < len(self.policy.policies):
@@ -252,6 +256,10 @@ class Engine:
                 return
             dry = self._dry(inc)
             last = await self._db(self.store.last_ladder_action, incident_id)
+            if last is None and policy.confirm_for is not None and inc.id not in self._confirmed:
+                if await self._confirm(inc, policy, kick):
+                    return
+                continue
             if last is not None and last.verdict is None and last.outcome in _VERIFIABLE:
                 if await self._verify_step(inc, policy, last, kick):
                     return
@@ -263,6 +271,33 @@ class Engine:
                 return
         await self._escalate(inc, f"gave up after {_MAX_ROUNDS} rounds", self._dry(inc))
         await self._close(inc, "escalated", "too many rounds")
+
+    async def _confirm(self, inc: Incident, policy: HealingPolicy, kick: asyncio.Event) -> bool:
+        """Watch before the first action; True when the burn stopped by itself (closed, no action).
+
+        Same rules as verification, asked of the SLI's 4-scrape error ratio: the alert resolving or
+        two good readings in a row mean the fault is gone; no data proves nothing, so it acts."""
+        assert policy.confirm_for is not None
+        window = policy.confirm_for.seconds
+        check = self.policy.slos.get(inc.slo) if inc.slo else None
+
+        async def resolved() -> bool:
+            return (await self._db(self.store.incident, inc.id)).resolved
+
+        await self._db(self.store.note, inc.id, f"watching {window:g}s for the burn to go on before acting")
+        verdict = await self.verifier.verify(
+            check, window, resolved, kick, query=check.now_query if check is not None else None
+        )
+        if verdict.result == "recovered":
+            self.metrics.confirmations.labels("stopped").inc()
+            detail = f"the burn stopped by itself within {window:g}s ({verdict.detail}); no action taken"
+            log.info("incident %d: %s", inc.id, detail)
+            await self._close(inc, "resolved", detail)
+            return True
+        self.metrics.confirmations.labels("persists").inc()
+        self._confirmed[inc.id] = f"the burn went on for {window:g}s: {verdict.detail}"
+        await self._db(self.store.note, inc.id, self._confirmed[inc.id])
+        return False
 
     async def _verify_step(
         self, inc: Incident, policy: HealingPolicy, last: ActionRow, kick: asyncio.Event
@@ -380,6 +415,8 @@ class Engine:
                 }
             else:
                 body = await self.diagnoser.run(_alert_start(inc), policy.forbid)
+            if inc.id in self._confirmed:
+                body["confirmation"] = self._confirmed[inc.id]
             remedy = body["remedy"]
             body = await self._db(
                 self.store.save_diagnosis,

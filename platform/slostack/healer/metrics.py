@@ -50,6 +50,12 @@ class HealerMetrics:
             ["verdict"],
             registry=registry,
         )
+        self.confirmations = Counter(
+            "healer_confirmations_total",
+            "Watches before an incident's first action, by result: the burn went on, or stopped by itself.",
+            ["result"],
+            registry=registry,
+        )
         self.relay = Counter(
             "healer_relay_total",
             "Webhook notifications relayed to user receivers, by receiver and result.",

@@ -58,7 +58,10 @@ class Verifier:
         window: float,
         is_resolved: Callable[[], Awaitable[bool]],
         wake: asyncio.Event,
+        *,
+        query: str | None = None,
     ) -> Verdict:
+        """`query` replaces the check's verify query (the confirmation asks the faster "now" ratio)."""
         interval = self._interval(window)
         deadline = self.clock.now() + window
         threshold = float(check.recovered_below) if check is not None else math.inf
@@ -72,7 +75,7 @@ class Verifier:
                 return Verdict("recovered", "the alert resolved")
             if asks:
                 assert self.prometheus is not None and check is not None
-                value = await self.prometheus.query(check.verify_query, self.query_timeout)
+                value = await self.prometheus.query(query or check.verify_query, self.query_timeout)
                 if value is None:
                     streak = 0  # a gap breaks "consecutive"
                 else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..spec.durations import Duration
+from ..spec.load import CONFIRM_SCRAPES
 from ..spec.model import Spec
 
 __all__ = ["PROFILES", "Profile", "apply_profile"]
@@ -37,6 +38,8 @@ def apply_profile(spec: Spec, profile: Profile) -> Spec:
                 "cooldown": Duration.parse("10s"),
                 "verify_for": Duration.parse("20s"),
                 "attempts_window": Duration.parse("30s"),
+                # Still 12 scrapes, now of 1s: a confirmation keeps its meaning, not its length.
+                "confirm_for": None if p.confirm_for is None else _SECOND * CONFIRM_SCRAPES,
             }
         )
         for p in healing.policies

@@ -111,8 +111,9 @@ def _dashboard_expressions(path: str, text: str) -> Iterator[Expression]:
 def _healer_expressions(path: str, text: str) -> Iterator[Expression]:
     doc = _yaml(text)
     for name, check in ((doc or {}).get("slos") or {}).items():
-        if check.get("verify_query"):
-            yield Expression(path, f"slos.{name}.verify_query", str(check["verify_query"]), "healer")
+        for field in ("verify_query", "now_query"):
+            if check.get(field):
+                yield Expression(path, f"slos.{name}.{field}", str(check[field]), "healer")
 
 
 def _reader(path: str) -> tuple[str, Callable[[str, str], Iterator[Expression]]] | None:

@@ -15,8 +15,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .. import conventions
-from ..spec.model import EventsSLI, HealingPolicy, LatencySLI, RateLimit, Spec, Verify
+from ..spec.durations import Duration
+from ..spec.model import SLO, EventsSLI, HealingPolicy, LatencySLI, QuerySLI, RateLimit, Spec, Verify
 from .options import RenderOptions
+from .sli import error_ratio_expr
 from .windows import burn_plan
 from .yaml_out import dump_yaml
 
@@ -45,6 +47,9 @@ class SloCheck(_Frozen):
     alert: str
     verify_query: str  # instant query; one sample, the short-window error ratio
     recovered_below: Decimal  # the error ratio under which the page alert cannot fire
+    # The raw SLI error ratio over 4 scrapes: "is it still burning right now?". The alert's own short
+    # window (5m at 30d) would keep saying yes for minutes after a fault stopped by itself.
+    now_query: str | None = None
     error_budget: Decimal
 
 
@@ -84,6 +89,19 @@ class HealerPolicyFile(_Frozen):
     service_facts: ServiceFacts | None = None  # None: no `service:` in the spec; diagnosis says unknown
 
 
+def _now_query(slo: SLO, scrape: Duration) -> str | None:
+    """None for a query SLI: its template may read the user's own recording rules, which exist only for
+    the windows they record (the watch then asks the alert's short window instead)."""
+    if isinstance(slo.sli, QuerySLI):
+        return None
+    return _one_line(error_ratio_expr(slo, str(scrape * 4)))
+
+
+def _one_line(expr: str) -> str:
+    """The healer logs and stores its queries: one line each reads better than escaped newlines."""
+    return " ".join(line.strip() for line in expr.splitlines() if line.strip())
+
+
 def _service_facts(spec: Spec) -> ServiceFacts | None:
     service = spec.service
     if service is None:
@@ -114,6 +132,7 @@ def policy_model(spec: Spec, options: RenderOptions) -> HealerPolicyFile:
             alert=slo.alert_name,
             verify_query=query,
             recovered_below=first_page.threshold,
+            now_query=_now_query(slo, spec.scrape_interval),
             error_budget=slo.error_budget,
         )
     receivers = {}

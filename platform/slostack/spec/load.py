@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import conventions
+from .durations import Duration
 from .errors import Problem, SpecError
 from .model import (
     SLO,
@@ -23,7 +24,7 @@ from .model import (
     Spec,
     Tier,
 )
-from .v1 import API_VERSION, KIND, SpecFileV1
+from .v1 import API_VERSION, KIND, Policy, SpecFileV1
 from .validate import cross_check, problems_from_validation
 from .yaml_source import MAX_FILE_BYTES, Located, parse_yaml
 
@@ -201,6 +202,7 @@ def _healing(doc: SpecFileV1, service: Service | None) -> Healing:
                 dry_run=h.dry_run if p.dry_run is None else p.dry_run or h.dry_run,
                 verify_for=p.verify_for or h.verify.window,
                 forbid=tuple(p.forbid),
+                confirm_for=_confirm_for(p, ladder, service),
             )
         )
     return Healing(
@@ -213,6 +215,23 @@ def _healing(doc: SpecFileV1, service: Service | None) -> Healing:
         escalate_to=h.escalate_to,
         targets=(doc.metadata.name,) if service else (),
     )
+
+
+# Three "now" windows of 4 scrapes: one for the bad samples to leave the window, one for two good
+# readings in a row to show, one of slack for the alert's delivery (group_wait) eating into the watch.
+CONFIRM_SCRAPES = 12
+
+
+def _confirm_for(p: Policy, ladder: tuple[LadderStep, ...], service: Service | None) -> Duration | None:
+    wanted = (
+        p.confirm
+        if p.confirm is not None
+        else (p.confirm_for is not None or any(s.action == "auto" for s in ladder))
+    )
+    if not wanted:
+        return None
+    scrape = service.scrape_interval if service else Duration.parse("15s")
+    return p.confirm_for or scrape * CONFIRM_SCRAPES
 
 
 def _single(action: str | None) -> Any:

@@ -127,6 +127,7 @@ class HealingPolicy(_Frozen):
     dry_run: bool
     verify_for: Duration
     forbid: tuple[str, ...]
+    confirm_for: Duration | None = None  # None: act at once; else act only if the burn lasts this long
 
 
 class Healing(_Frozen):

@@ -346,6 +346,11 @@ class Policy(_Strict):
     attempts_window: Duration = Duration.parse("1h")
     dry_run: bool | None = None
     verify_for: Duration | None = None
+    # Watch this long before the first action and act only if the burn goes on: a fault that stops
+    # by itself must not get a rollback. Default: on for `auto` ladders (12 scrape intervals), off
+    # for explicit ones (the user asked for that action on that alert).
+    confirm: bool | None = None
+    confirm_for: Duration | None = None
     forbid: list[Literal["restart", "scale", "rollback"]] = Field(default_factory=list)
 
     _ladder = field_validator("actions", mode="before")(_ladder)

@@ -177,6 +177,12 @@ def cross_check(spec: v1.SpecFileV1, located: Located) -> list[Problem]:
                     (*base, "action"), f"{policy.action!r} is forbidden by this policy's forbid list"
                 )
             )
+        if policy.confirm is False and policy.confirm_for is not None:
+            out.append(
+                located.problem(
+                    (*base, "confirm_for"), "has no effect with `confirm: false`; drop one of the two"
+                )
+            )
     return out
 
 
