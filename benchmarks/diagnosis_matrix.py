@@ -7,6 +7,10 @@ times (a short drill timeout: only the diagnosis and the first action matter her
 healer's journal read-only after each, then a healthy control run (traffic, no fault) that must open no
 incident and take no action. Tears everything down at the end.
 
+Then transient drills (`--transient-runs`, modes `--transient-modes`): the fault stops by itself after
+`--fault-for` seconds, after its page alert fired; the right outcome is no healer action at all (the
+healer's watch before acting, `confirm_for`, sees the burn stop).
+
 Expected (the mapping in slostack.healer.diagnosis.remedy): bad-release -> bad_release/rollback,
 crash -> crash_loop/restart, memory -> memory_leak/restart (+ ticket), latency and error (injected
 with no release, no restart, no saturation) -> regression/notify.
@@ -109,6 +113,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--control-seconds", type=float, default=60.0)
+    parser.add_argument("--transient-runs", type=int, default=2)
+    parser.add_argument("--transient-modes", default="error,latency,bad-release")
+    parser.add_argument("--fault-for", type=float, default=5.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
@@ -133,6 +140,33 @@ def main() -> None:
                         json.dumps({k: got.get(k) for k in ("mode", "leader", "remedy", "actions")}),
                         file=sys.stderr,
                     )
+            for run in range(args.transient_runs):
+                for mode in [m for m in args.transient_modes.split(",") if m]:
+                    since = time.time()
+                    drill = slostack(
+                        "drill",
+                        mode,
+                        "--env",
+                        ENV,
+                        "--timeout",
+                        "60",
+                        "--fault-for",
+                        f"{args.fault_for:g}",
+                        cwd=work,
+                    )
+                    time.sleep(2)
+                    got = {
+                        "mode": f"transient {mode}",
+                        "run": run,
+                        **outcome(db, since),
+                        "drill_rc": drill.returncode,
+                    }
+                    results.append(got)
+                    print(json.dumps({k: got.get(k) for k in ("mode", "alerts", "actions")}), file=sys.stderr)
+                    if mode == "bad-release":
+                        # Nobody rolled the (now quiet) bad release back: do it, as a human would, so a
+                        # later restart does not bring its fault back for another few seconds.
+                        slostack("rollback", "--env", ENV, cwd=work)
             since = time.time()
             traffic = Traffic(root / "targets" / "app.json", max_seconds=args.control_seconds + 10).start()
             time.sleep(args.control_seconds)
@@ -145,7 +179,7 @@ def main() -> None:
     table: Counter[tuple[str, str]] = Counter()
     right = total = 0
     for r in results:
-        if r["mode"] == "control":
+        if r["mode"] == "control" or r["mode"].startswith("transient"):
             continue
         want = EXPECTED[r["mode"]]
         table[(r["mode"], str(r["leader"]))] += 1
@@ -157,6 +191,21 @@ def main() -> None:
     for mode in modes:
         print(f"| {mode} | " + " | ".join(str(table[(mode, lead)]) for lead in leaders) + " |")
     print(f"\nright hypothesis and remedy: {right}/{total}")
+    transient = [r for r in results if r["mode"].startswith("transient")]
+    if transient:
+        print("\n| transient drill | alert fired, healer notified | no action at all |")
+        print("|---|---|---|")
+        for r in transient:
+            print(
+                f"| {r['mode']} (run {r['run'] + 1}) | {'yes' if r['alerts'] else 'NO'} | "
+                f"{'yes' if not r['actions'] else 'NO: ' + ', '.join(r['actions'])} |"
+            )
+        valid = [r for r in transient if r["alerts"]]
+        quiet = sum(not r["actions"] for r in valid)
+        print(
+            f"\nno action on a fault that stopped by itself: {quiet}/{len(valid)}"
+            f" ({len(transient) - len(valid)} run(s) where no alert reached the healer do not count)"
+        )
     ctl = results[-1]
     print(f"control run: {len(ctl['alerts'])} incident(s), {len(ctl['actions'])} action(s)")
     if args.json:

@@ -231,6 +231,14 @@ def drill(
     env: EnvOpt = "dev",
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the timeline here as JSON.")] = None,
     timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 240.0,
+    fault_for: Annotated[
+        float | None,
+        typer.Option(
+            "--fault-for",
+            help="The fault stops by itself after this many seconds; the drill then passes only if "
+            "the alert fired and everything recovered with no healer action at all.",
+        ),
+    ] = None,
 ) -> None:
     """Inject a fault into the running stack and time detection (MTTD) and recovery (MTTR)."""
     from .local.drill import MODES, run_drill
@@ -245,6 +253,7 @@ def drill(
             mode,
             timeout=timeout,
             progress=lambda line: typer.echo(f"  {line}"),
+            fault_for=fault_for,
         )
     )
     typer.echo(f"\n{'event':<22} {'at':>8}  detail")
@@ -255,9 +264,14 @@ def drill(
         f"MTTR {human_seconds(report.mttr_seconds) if report.mttr_seconds is not None else '-'}   "
         f"recovered: {'yes' if report.recovered else 'NO'}"
     )
+    if fault_for is not None:
+        typer.echo(
+            f"healer actions during a fault that stopped by itself: {len(report.actions)}"
+            + (f" ({', '.join(report.actions)}): expected none" if report.actions else "")
+        )
     if json_out:
         json_out.write_text(json.dumps(report.as_json(), indent=2) + "\n")
-    if not report.recovered:
+    if not report.passed:
         raise typer.Exit(1)
 
 

@@ -48,9 +48,16 @@ class DrillReport:
     mttr_seconds: float | None
     events: list[Event] = field(default_factory=list)
     traffic: dict[str, int] = field(default_factory=dict)
+    fault_for: float | None = None  # seconds the fault lasted on its own; None: until the healer acted
+    actions: list[str] = field(default_factory=list)  # "kind:action" of every healer action started
+
+    @property
+    def passed(self) -> bool:
+        """Recovered; for a fault that stops by itself, also without a single healer action."""
+        return self.recovered and (self.fault_for is None or not self.actions)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "passed": self.passed}
 
 
 class _Watch:
@@ -160,10 +167,20 @@ class _Watch:
 
 
 def run_drill(
-    runtime: LocalRuntime, mode: Mode, *, timeout: float = 240.0, warmup: float = 8.0, progress: Any = None
+    runtime: LocalRuntime,
+    mode: Mode,
+    *,
+    timeout: float = 240.0,
+    warmup: float = 8.0,
+    progress: Any = None,
+    fault_for: float | None = None,
 ) -> DrillReport:
+    """`fault_for`: the fault stops by itself after that many seconds (the app's own `for`), and the
+    drill passes only if the stack recovers with NO healer action: the transient-fault check."""
     if mode not in MODES:
         raise LocalStackError(f"unknown drill mode {mode!r}; choose one of {', '.join(MODES)}")
+    if fault_for is not None and fault_for <= 0:
+        raise LocalStackError(f"--fault-for must be a positive number of seconds (got {fault_for:g})")
     runtime.require_current()
     watch = _Watch(runtime)
     say = progress or (lambda _: None)
@@ -198,16 +215,21 @@ def run_drill(
             events.append(Event(round((at or time.time()) - t0, 2), kind, detail))
             say(f"+{events[-1].at:6.1f}s  {kind}: {detail}")
 
+        lasting = "" if fault_for is None else f"{fault_for:g}s"
         if mode == "bad-release":
             current = runtime.require_current()
-            release = runtime.deploy(f"{current.app_version}-bad", {"FAIL_MODE": "error"})
-            note("fault_injected", f"deployed release {release.id} ({release.app_version}, FAIL_MODE=error)")
+            env = {"FAIL_MODE": "error", **({"FAIL_FOR": lasting} if lasting else {})}
+            release = runtime.deploy(f"{current.app_version}-bad", env)
+            settings = ", ".join(f"{k}={v}" for k, v in env.items())
+            note("fault_injected", f"deployed release {release.id} ({release.app_version}, {settings})")
         else:
-            watch.chaos(_CHAOS[mode])
-            note("fault_injected", f"chaos {mode} on every replica")
+            watch.chaos({**_CHAOS[mode], **({"for": lasting} if lasting else {})})
+            note("fault_injected", f"chaos {mode} on every replica" + (f" for {lasting}" if lasting else ""))
         seen: set[str] = set()
         fired_at = recovered_at = None
         acted = False
+        actions: list[str] = []
+        open_incidents: set[int] = set()
         deadline = t0 + timeout
         while time.time() < deadline:
             alerts = watch.alerts()
@@ -224,10 +246,18 @@ def run_drill(
                 if key not in seen:
                     seen.add(key)
                     note("notification_received", f"incident {incident['id']} for {incident['alertname']}")
+                if incident.get("status") == "open":
+                    open_incidents.add(int(incident["id"]))
+                else:
+                    open_incidents.discard(int(incident["id"]))
+                    if f"{key}:closed" not in seen:
+                        seen.add(f"{key}:closed")
+                        note("incident_closed", f"{incident['status']}: {str(incident.get('detail'))[:160]}")
             for action in watch.healer_rows("actions", since):
                 key = f"action:{action['id']}"
                 if key not in seen:
                     seen.add(key)
+                    actions.append(f"{action.get('kind', 'ladder')}:{action['action']}")
                     note(
                         "action_started",
                         f"{action['action']} {action['target']}"
@@ -240,7 +270,10 @@ def run_drill(
                         "action_finished",
                         f"{action['action']}: {action.get('outcome')} {(action.get('detail') or '')[:120]}",
                     )
-            if fired_at is not None and acted and not alerts and watch.replicas_ready() and watch.sli_ok():
+            # A transient fault must pass without the healer: recovered once every incident it opened
+            # is closed. Otherwise recovery needs an action that worked.
+            settled = not open_incidents if fault_for is not None else acted
+            if fired_at is not None and settled and not alerts and watch.replicas_ready() and watch.sli_ok():
                 recovered_at = time.time()
                 note("recovered", "no page alert firing, every replica ready, SLI under the page threshold")
                 break
@@ -252,6 +285,8 @@ def run_drill(
             mttd_seconds=round(fired_at - t0, 2) if fired_at else None,
             mttr_seconds=round(recovered_at - t0, 2) if recovered_at else None,
             events=events,
+            fault_for=fault_for,
+            actions=actions,
         )
     finally:
         report_traffic = traffic.stop()
