@@ -284,6 +284,10 @@ class Engine:
         async def resolved() -> bool:
             return (await self._db(self.store.incident, inc.id)).resolved
 
+        if inc.step < len(policy.ladder) and policy.ladder[inc.step].action == "auto":
+            # Diagnose first: the evidence is freshest at the alert, and a crashed target leaves no
+            # samples in the short rate windows once the watch is over.
+            await self._diagnosis(inc, policy)
         await self._db(self.store.note, inc.id, f"watching {window:g}s for the burn to go on before acting")
         verdict = await self.verifier.verify(
             check, window, resolved, kick, query=check.now_query if check is not None else None
@@ -336,6 +340,8 @@ class Engine:
         ticket = ""
         if action == "auto":
             action, params, ticket = await self._auto(inc, policy)
+        if inc.id in self._confirmed:
+            params["confirmed"] = self._confirmed[inc.id]
         skip = None
         if action in policy.forbid:
             skip = f"{action} is forbidden by the policy"
@@ -402,8 +408,25 @@ class Engine:
         return True
 
     async def _auto(self, inc: Incident, policy: HealingPolicy) -> tuple[str, dict[str, Any], str]:
-        """Diagnose (once per step: a restarted healer reuses what it stored) and return the chosen
-        (action, params, ticket reason). A remedy this incident already ran is not repeated."""
+        """Diagnose (once per step) and return the chosen (action, params, ticket reason). A remedy
+        this incident already ran is not repeated."""
+        body = await self._diagnosis(inc, policy)
+        remedy = body["remedy"]
+        action, reason = str(remedy["action"]), str(remedy["reason"])
+        if action in ("restart", "rollback"):  # scale may climb over rounds of the same step
+            done = await self._db(self.store.list_actions, ActionFilter(incident=inc.id, action=action))
+            if any(a.kind == LADDER and a.outcome in ("ok", "interrupted") for a in done):
+                action, reason = "notify", f"{action} already ran in this incident; {reason}"
+        params: dict[str, Any] = {
+            "diagnosis": body["leader"],
+            "reason": f"diagnosis: {body['leader']} ({float(body['confidence']):.2f}): {reason}",
+        }
+        ticket = f"{body['leader']}: {reason}" if remedy.get("ticket") and action != "notify" else ""
+        return action, params, ticket
+
+    async def _diagnosis(self, inc: Incident, policy: HealingPolicy) -> dict[str, Any]:
+        """The diagnosis of this step: stored once, so a restarted healer (or the step after the watch)
+        reuses it instead of asking Prometheus again."""
         body = await self._db(self.store.diagnosis, inc.id, inc.step)
         if body is None:
             if self.diagnoser is None:
@@ -415,8 +438,6 @@ class Engine:
                 }
             else:
                 body = await self.diagnoser.run(_alert_start(inc), policy.forbid)
-            if inc.id in self._confirmed:
-                body["confirmation"] = self._confirmed[inc.id]
             remedy = body["remedy"]
             body = await self._db(
                 self.store.save_diagnosis,
@@ -436,18 +457,7 @@ class Engine:
                 remedy["action"],
                 remedy["reason"],
             )
-        remedy = body["remedy"]
-        action, reason = str(remedy["action"]), str(remedy["reason"])
-        if action in ("restart", "rollback"):  # scale may climb over rounds of the same step
-            done = await self._db(self.store.list_actions, ActionFilter(incident=inc.id, action=action))
-            if any(a.kind == LADDER and a.outcome in ("ok", "interrupted") for a in done):
-                action, reason = "notify", f"{action} already ran in this incident; {reason}"
-        params: dict[str, Any] = {
-            "diagnosis": body["leader"],
-            "reason": f"diagnosis: {body['leader']} ({float(body['confidence']):.2f}): {reason}",
-        }
-        ticket = f"{body['leader']}: {reason}" if remedy.get("ticket") and action != "notify" else ""
-        return action, params, ticket
+        return body
 
     async def _ticket(self, inc: Incident, reason: str, dry: bool) -> None:
         """A ticket-style notify next to the remedy: it buys time, a human must still fix the cause."""
