@@ -1,7 +1,8 @@
 """Benchmark: does diagnosis pick the right cause and remedy? Drills on a real local stack, every ladder
 replaced by `action: auto`, then the confusion table of expected vs. leading hypothesis.
 
-Run: `.venv/bin/python benchmarks/diagnosis_matrix.py [--runs 2] [--modes crash,memory] [--json FILE]`.
+Run: `.venv/bin/python benchmarks/diagnosis_matrix.py [--runs 3] [--modes crash,memory]
+[--transient-runs 2] [--fault-for 5] [--json FILE]`.
 Brings the checkout example up with the drill profile in a temporary folder, runs each drill `--runs`
 times (a short drill timeout: only the diagnosis and the first action matter here), reads the
 healer's journal read-only after each, then a healthy control run (traffic, no fault) that must open no
@@ -88,15 +89,17 @@ def outcome(db: Path, since: float) -> dict[str, Any]:
     first: dict[str, Any] | None = None
     actions: list[str] = []
     alerts: list[str] = []
+    closed: list[str] = []
     for iid in incidents_since(db, since):
         rec = read_record(db, iid)
         alerts.append(rec.incident.alertname)
+        closed.append(f"{rec.incident.status}: {rec.incident.detail[:100]}")
         actions += [f"{a.kind}:{a.action}:{a.outcome}" for a in rec.actions]
         for created, body in rec.diagnoses:
             if first is None or created < first["at"]:
                 first = {"at": created, "body": body}
     if first is None:
-        return {"leader": None, "remedy": None, "actions": actions, "alerts": alerts}
+        return {"leader": None, "remedy": None, "actions": actions, "alerts": alerts, "closed": closed}
     body = first["body"]
     return {
         "leader": body["leader"],
@@ -104,13 +107,14 @@ def outcome(db: Path, since: float) -> dict[str, Any]:
         "remedy": body["remedy"]["action"],
         "actions": actions,
         "alerts": alerts,
+        "closed": closed,
         "hypotheses": {h["name"]: h["confidence"] for h in body["hypotheses"]},
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--control-seconds", type=float, default=60.0)
     parser.add_argument("--transient-runs", type=int, default=2)
@@ -185,7 +189,7 @@ def main() -> None:
         table[(r["mode"], str(r["leader"]))] += 1
         total += 1
         right += (r["leader"], r["remedy"]) == want
-    leaders = sorted({str(r["leader"]) for r in results if r["mode"] != "control"})
+    leaders = sorted({str(r["leader"]) for r in results if r["mode"] in modes})
     print("| drill \\ leader | " + " | ".join(leaders) + " |")
     print("|---|" + "---|" * len(leaders))
     for mode in modes:
@@ -193,12 +197,20 @@ def main() -> None:
     print(f"\nright hypothesis and remedy: {right}/{total}")
     transient = [r for r in results if r["mode"].startswith("transient")]
     if transient:
-        print("\n| transient drill | alert fired, healer notified | no action at all |")
-        print("|---|---|---|")
+        print("\n| transient drill | alert fired, healer notified | no action at all | closed by |")
+        print("|---|---|---|---|")
         for r in transient:
+            by = "; ".join(
+                "the watch"
+                if "stopped by itself" in c
+                else "the alert resolving"
+                if "alert resolved" in c
+                else c
+                for c in r.get("closed", [])
+            )
             print(
                 f"| {r['mode']} (run {r['run'] + 1}) | {'yes' if r['alerts'] else 'NO'} | "
-                f"{'yes' if not r['actions'] else 'NO: ' + ', '.join(r['actions'])} |"
+                f"{'yes' if not r['actions'] else 'NO: ' + ', '.join(r['actions'])} | {by} |"
             )
         valid = [r for r in transient if r["alerts"]]
         quiet = sum(not r["actions"] for r in valid)

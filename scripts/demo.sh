@@ -3,7 +3,8 @@
 #  1. validate the checkout spec and run its generated alert tests (promtool),
 #  2. bring the whole stack up on 127.0.0.1 with the drill profile (1h SLO window, 1 s scrapes),
 #  3. ship a bad release and watch the stack detect it, roll it back and recover,
-#  4. leave everything running to explore, and say how to stop it.
+#  4. show the releases and the healer's incident report,
+#  5. leave everything running to explore, and say how to stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLOSTACK=.venv/bin/slostack
@@ -27,6 +28,16 @@ echo "==> 4. the releases: the bad one was rolled back by the healer"
 $SLOSTACK release list --env "$ENV"
 echo
 $SLOSTACK status --env "$ENV"
+echo
+echo "==> 5. the healer's incident report (also as HTML: --format html)"
+INCIDENT=$(.venv/bin/python -c '
+import json, sys
+events = json.load(open(sys.argv[1]))["events"]
+print(next((e["detail"].split()[1] for e in events if e["kind"] == "notification_received"), ""))
+' ".slostack/$ENV/drill-bad-release.json")
+if [ -n "$INCIDENT" ]; then
+  $SLOSTACK incident show "$INCIDENT" --env "$ENV"
+fi
 echo
 echo "The stack keeps running. Try: $SLOSTACK drill crash --env $ENV   (or latency, error, memory)"
 echo "Timeline as JSON: .slostack/$ENV/drill-bad-release.json"
