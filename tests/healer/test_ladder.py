@@ -238,7 +238,10 @@ def test_a_failed_step_moves_on_at_once_but_still_counts(make_healer, checkout: 
     first_pid = checkout.pid("checkout-0")
     with h.client(headers=AUTH) as c:
         c.post("/v1/alerts", json=message()).raise_for_status()
-        journal = wait_for(lambda: [a for a in actions(c) if a["action"] == "restart"], 5)
+        # Wait for the restart to finish, not just to start: its outcome is written after the child is up.
+        wait_for(
+            lambda: [a for a in actions(c) if a["action"] == "restart" and a["outcome"] != "pending"], 10
+        )
         journal = actions(c)
         assert [(a["action"], a["outcome"], a["inert"]) for a in journal] == [
             ("rollback", "failed", True),
