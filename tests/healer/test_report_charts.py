@@ -19,6 +19,7 @@ from slostack import conventions as names
 from slostack.healer.prometheus import Sample, Series
 from slostack.healer.report import build_report, incident_report, sli_error_queries
 from slostack.healer.report.data import chart_margins, chart_step, charts
+from slostack.healer.report.render import period_words
 from slostack.healer.store import Incident, IncidentRecord, Store
 from slostack.local.profiles import apply_profile
 from slostack.local.supervisor import Supervisor
@@ -267,3 +268,7 @@ def test_cli_and_api_reports_chart_the_drill_sli(make_healer, supervisor: Superv
     for text in (missing, broken):
         assert sli_line(text) == "- SLI (good ratio, 5m): no data"
     assert asked.count(_expected_sli(policy)) == 2
+
+
+def test_the_budget_names_the_slo_period_in_words() -> None:
+    assert [period_words(d) for d in (30, 2, 1 / 24, 0.5 / 24)] == ["30-day", "2-day", "1-hour", "30-minute"]

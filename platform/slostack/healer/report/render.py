@@ -12,7 +12,7 @@ from ..store import IncidentRecord
 from .data import Charts, TimelineEntry, alert_start, timeline
 from .svg import line_chart
 
-__all__ = ["render_html", "render_markdown"]
+__all__ = ["period_words", "render_html", "render_markdown"]
 
 _SPARK = "▁▂▃▄▅▆▇█"
 _CSS = """
@@ -70,7 +70,15 @@ def _facts(rec: IncidentRecord) -> list[tuple[str, str]]:
 def _budget(c: Charts) -> str:
     if c.budget_spent is None:
         return "unknown" + (f" ({c.note})" if c.note else "")
-    return f"{c.budget_spent:.4%} of the {c.period_days:g}-day error budget"
+    return f"{c.budget_spent:.4%} of the {period_words(c.period_days or 0)} error budget"
+
+
+def period_words(days: float) -> str:
+    """`30-day`, or `1-hour` for a drill's short SLO window (not `0.0416667-day`)."""
+    if days >= 1:
+        return f"{days:g}-day"
+    hours = days * 24
+    return f"{hours:g}-hour" if hours >= 1 else f"{hours * 60:g}-minute"
 
 
 def _spark(points: Sequence[tuple[float, float]]) -> str:
