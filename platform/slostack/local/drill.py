@@ -292,5 +292,8 @@ def run_drill(
         report_traffic = traffic.stop()
         if mode != "bad-release":
             watch.chaos(None)  # never leave a fault behind, recovered or not
+        elif fault_for is not None:
+            # Nobody rolled it back, by design: its fault is over, but a restart would replay it.
+            say("the bad release (its fault stopped by itself) is still live: `slostack rollback` leaves it")
     report.traffic = report_traffic
     return report
