@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,29 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from .cli import REPO, drill, needs_prometheus, slostack
+
 ENV = "e2e"
 
-pytestmark = pytest.mark.e2e
-
-if not (
-    shutil.which("prometheus") and (shutil.which("prometheus-alertmanager") or shutil.which("alertmanager"))
-):
-    pytest.skip(
-        "needs the Debian packages prometheus and prometheus-alertmanager (`make test` installs them)",
-        allow_module_level=True,
-    )
-
-
-def slostack(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "slostack", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+pytestmark = [pytest.mark.e2e, needs_prometheus]
 
 
 def _pids(root: Path) -> list[int]:
@@ -176,12 +156,7 @@ def test_every_dashboard_and_healer_query_runs_on_the_live_prometheus(stack: Sta
 
 
 def _drill(stack: Stack, mode: str) -> dict:  # type: ignore[type-arg]
-    out = stack.workdir / f"drill-{mode}.json"
-    done = slostack(
-        "drill", mode, "--env", ENV, "--json", str(out), "--timeout", "180", cwd=stack.workdir, timeout=400
-    )
-    assert out.exists(), done.stdout + done.stderr
-    report = json.loads(out.read_text())
+    report, done = drill(stack.workdir, ENV, mode)
     assert report["recovered"], done.stdout + done.stderr
     assert done.returncode == 0
     kinds = [e["kind"] for e in report["events"]]
@@ -234,22 +209,7 @@ def test_a_fault_that_stops_by_itself_gets_no_action_from_a_watching_policy(stac
     try:
         up = slostack("up", str(stack.spec), "--env", ENV, "--profile", "drill", cwd=stack.workdir)
         assert up.returncode == 0, up.stdout + up.stderr
-        out = stack.workdir / "drill-transient.json"
-        done = slostack(
-            "drill",
-            "error",
-            "--env",
-            ENV,
-            "--fault-for",
-            "5",
-            "--json",
-            str(out),
-            "--timeout",
-            "120",
-            cwd=stack.workdir,
-            timeout=400,
-        )
-        report = json.loads(out.read_text())
+        report, done = drill(stack.workdir, ENV, "error", "--fault-for", "5", timeout=120)
         kinds = [e["kind"] for e in report["events"]]
         assert "alert_firing" in kinds and "notification_received" in kinds, done.stdout
         assert report["actions"] == [] and report["passed"], done.stdout

@@ -8,27 +8,17 @@ page alert's short window is 20 s and keeps firing well after the fault stopped,
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .test_local_stack import REPO, slostack
+from .cli import REPO, drill, needs_prometheus, slostack
 
 ENV = "watch"
 
-pytestmark = pytest.mark.e2e
-
-if not (
-    shutil.which("prometheus") and (shutil.which("prometheus-alertmanager") or shutil.which("alertmanager"))
-):
-    pytest.skip(
-        "needs the Debian packages prometheus and prometheus-alertmanager (`make test` installs them)",
-        allow_module_level=True,
-    )
+pytestmark = [pytest.mark.e2e, needs_prometheus]
 
 
 def _spec(workdir: Path) -> Path:
@@ -59,25 +49,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def test_the_watch_sees_a_fault_stop_while_its_alert_still_fires(workdir: Path) -> None:
-    out = workdir / "drill.json"
     # 45 s is enough for the watch; the slower page tier (2 min short window at 2d) keeps its alert
     # firing for longer, so the drill itself ends before "recovered": only the healer is judged here.
-    done = slostack(
-        "drill",
-        "error",
-        "--env",
-        ENV,
-        "--fault-for",
-        "6",
-        "--json",
-        str(out),
-        "--timeout",
-        "45",
-        cwd=workdir,
-        timeout=300,
-    )
-    assert out.exists(), done.stdout + done.stderr
-    report = json.loads(out.read_text())
+    report, done = drill(workdir, ENV, "error", "--fault-for", "6", timeout=45)
     kinds = [e["kind"] for e in report["events"]]
     assert "alert_firing" in kinds and "notification_received" in kinds, done.stdout
     assert report["actions"] == [], done.stdout
