@@ -272,6 +272,10 @@ class Engine:
         await self._escalate(inc, f"gave up after {_MAX_ROUNDS} rounds", self._dry(inc))
         await self._close(inc, "escalated", "too many rounds")
 
+    async def _resolved(self, incident_id: int) -> bool:
+        """Alertmanager said the alert resolved (the verifier's and the watch's early way out)."""
+        return (await self._db(self.store.incident, incident_id)).resolved
+
     async def _confirm(self, inc: Incident, policy: HealingPolicy, kick: asyncio.Event) -> bool:
         """Watch before the first action; True when the burn stopped by itself (closed, no action).
 
@@ -280,18 +284,14 @@ class Engine:
         assert policy.confirm_for is not None
         window = policy.confirm_for.seconds
         check = self.policy.slos.get(inc.slo) if inc.slo else None
-
-        async def resolved() -> bool:
-            return (await self._db(self.store.incident, inc.id)).resolved
-
         if inc.step < len(policy.ladder) and policy.ladder[inc.step].action == "auto":
             # Diagnose first: the evidence is freshest at the alert, and a crashed target leaves no
             # samples in the short rate windows once the watch is over.
             await self._diagnosis(inc, policy)
         await self._db(self.store.note, inc.id, f"watching {window:g}s for the burn to go on before acting")
-        verdict = await self.verifier.verify(
-            check, window, resolved, kick, query=check.now_query if check is not None else None
-        )
+        now_query = check.now_query if check is not None else None
+        resolved = functools.partial(self._resolved, inc.id)
+        verdict = await self.verifier.verify(check, window, resolved, kick, query=now_query)
         if verdict.result == "recovered":
             self.metrics.confirmations.labels("stopped").inc()
             detail = f"the burn stopped by itself within {window:g}s ({verdict.detail}); no action taken"
@@ -308,10 +308,7 @@ class Engine:
     ) -> bool:
         """Verify the last action; True when the incident is finished."""
         check = self.policy.slos.get(inc.slo) if inc.slo else None
-
-        async def resolved() -> bool:
-            return (await self._db(self.store.incident, inc.id)).resolved
-
+        resolved = functools.partial(self._resolved, inc.id)
         verdict: Verdict = await self.verifier.verify(check, policy.verify_for.seconds, resolved, kick)
         await self._db(self.store.set_verdict, last.id, verdict.result, verdict.detail, self.clock.now())
         self.metrics.verdicts.labels(verdict.result).inc()

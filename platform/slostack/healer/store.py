@@ -520,21 +520,10 @@ class Store:
             c.execute("UPDATE incidents SET detail = ? WHERE id = ?", (detail, incident_id))
 
     def list_incidents(self, f: IncidentFilter) -> list[Incident]:
-        # Only constant SQL fragments are joined; every value goes in as a bound parameter.
-        where: list[str] = []
-        args: list[Any] = []
-        if f.status is not None:
-            where.append("status = ?")
-            args.append(f.status)
-        if f.target is not None:
-            where.append("target = ?")
-            args.append(f.target)
-        if f.since is not None:
-            where.append("opened_at >= ?")
-            args.append(f.since)
-        sql = "SELECT * FROM incidents" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
-        rows = self._read(sql + " ORDER BY id LIMIT ?", (*args, f.limit))
-        return [_incident(r) for r in rows]
+        sql, args = _select(
+            "incidents", [("status", f.status), ("target", f.target)], ("opened_at", f.since), f.limit
+        )
+        return [_incident(r) for r in self._read(sql, args)]
 
     # ---- the action journal ---------------------------------------------------------------------------
 
@@ -693,24 +682,14 @@ class Store:
         return _action(rows[0])
 
     def list_actions(self, f: ActionFilter) -> list[ActionRow]:
-        # Only constant SQL fragments are joined; every value goes in as a bound parameter.
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (
+        equals = [
             ("target", f.target),
             ("action", f.action),
             ("outcome", f.outcome),
             ("incident_id", f.incident),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if f.since is not None:
-            where.append("intent_at >= ?")
-            args.append(f.since)
-        sql = "SELECT * FROM actions" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
-        rows = self._read(sql + " ORDER BY id LIMIT ?", (*args, f.limit))
-        return [_action(r) for r in rows]
+        ]
+        sql, args = _select("actions", equals, ("intent_at", f.since), f.limit)
+        return [_action(r) for r in self._read(sql, args)]
 
     # ---- diagnoses ------------------------------------------------------------------------------------
 
@@ -820,6 +799,20 @@ class Store:
 
     def settings(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self._read("SELECT key, value FROM settings")}
+
+
+def _select(
+    table: str, equals: list[tuple[str, Any]], since: tuple[str, float | None], limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    """`SELECT * FROM table WHERE ... ORDER BY id LIMIT ?` for the filters that are set. Table and column
+    names are this module's constants; every value goes in as a bound parameter."""
+    where = [f"{column} = ?" for column, value in equals if value is not None]
+    args: list[Any] = [value for _, value in equals if value is not None]
+    if since[1] is not None:
+        where.append(f"{since[0]} >= ?")
+        args.append(since[1])
+    sql = f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")  # noqa: S608
+    return sql + " ORDER BY id LIMIT ?", (*args, limit)
 
 
 def _incident(r: sqlite3.Row) -> Incident:
